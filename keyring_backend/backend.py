@@ -1,0 +1,108 @@
+"""`PrivatePackagesKeyring`: the keyring backend pip, poetry, uv and twine call.
+
+It answers `get_credential` / `get_password` for every service form those callers send
+(index URLs, file URLs with fragments, `host:port`, `poetry-repository-<name>`), supplies
+the username itself, returns None fast when no rule matches, never raises out of a
+`get_*` (pip disables keyring for the whole run after one exception), and raises
+`NotImplementedError` on writes so keyring's chainer moves on to a real store.
+
+Import cost matters (every pip and poetry process imports this module through keyring's
+entry points), so everything but keyring's own base class is imported on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Optional
+
+from keyring.backend import KeyringBackend
+from keyring.credentials import Credential, SimpleCredential
+
+if TYPE_CHECKING:
+    from .store import CredentialStore
+
+log = logging.getLogger("private_packages")
+
+# poetry stores "no username" under this literal (poetry/utils/password_manager.py) and
+# would pair our password with an empty username: answer None there so poetry falls back
+# to get_credential(url), where we supply the username.
+POETRY_EMPTY_USERNAME = "__poetry_source_empty_username__"
+
+
+class PrivatePackagesKeyring(KeyringBackend):
+    """Credentials from private-packages rules: env secrets, files, Vault, commands."""
+
+    # Below keyring's chainer (10), so with other backends present the chainer asks us
+    # first; above every system backend (~5), so alone (headless CI) we are chosen.
+    priority = 9.9
+    # Poetry treats a backend whose name contains plaintext/fail/null/chainer as unusable.
+    name = "private-packages"
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._store: Optional[CredentialStore] = None
+        self._warned: set[str] = set()
+
+    @property
+    def store(self) -> CredentialStore:
+        if self._store is None:
+            from .store import CredentialStore
+
+            self._store = CredentialStore()
+            for error in self._store.config.errors:
+                self._warn(error)
+        return self._store
+
+    def get_credential(self, service: str, username: Optional[str]) -> Optional[Credential]:
+        try:
+            return self._lookup(service, username)
+        except Exception as exc:  # noqa: BLE001 -- never let pip disable keyring
+            self._warn(exc)
+            return None
+
+    def get_password(self, service: str, username: str) -> Optional[str]:
+        if not username or username == POETRY_EMPTY_USERNAME:
+            return None
+        credential = self.get_credential(service, username)
+        return credential.password if credential is not None else None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise NotImplementedError(
+            "private-packages reads credentials from rules and secrets; it stores nothing")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise NotImplementedError(
+            "private-packages reads credentials from rules and secrets; it stores nothing")
+
+    def _lookup(self, service: str, username: Optional[str]) -> Optional[Credential]:
+        from .providers.keyring_source import is_resolving
+
+        if is_resolving():  # a ${keyring:...} reference is asking the other backends
+            return None
+        store = self.store
+        rule = store.rule_for_service(service)
+        if rule is None:
+            return None
+        if username and username != POETRY_EMPTY_USERNAME:
+            expected = store.username_for(rule)
+            if username != expected:
+                log.debug("private-packages: %s binds user %r, not %r; not answering",
+                          rule.origin, expected, username)
+                return None
+        credential = store.resolve(rule)
+        return SimpleCredential(credential.username, credential.password.reveal())
+
+    def _warn(self, exc: BaseException) -> None:
+        from .errors import PrivatePackagesError
+
+        text = str(exc) if isinstance(exc, PrivatePackagesError) else (
+            f"unexpected {type(exc).__name__} (run with debug logging for the traceback)")
+        if text not in self._warned:
+            self._warned.add(text)
+            log.warning("private-packages: %s", text)
+            if log.isEnabledFor(logging.DEBUG):
+                # Frames only: an unexpected exception's own text might quote a value.
+                import traceback
+
+                frames = "".join(traceback.format_tb(exc.__traceback__))
+                log.debug("private-packages: %s raised at\n%s", type(exc).__name__, frames)

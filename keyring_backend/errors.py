@@ -1,0 +1,53 @@
+"""One small exception hierarchy: a base class and one subclass per situation a user can fix.
+
+Every message names *what* failed and *where* (file:line, rule, reference) and what to do
+next. No message ever carries a secret value: messages name references, rules, providers
+and hosts only.
+"""
+
+from __future__ import annotations
+
+#: Exit code for a usage or configuration error (DESIGN.md "Exit codes").
+EXIT_CONFIG = 2
+#: Exit code for a credential a server rejected.
+EXIT_REJECTED = 3
+
+
+class PrivatePackagesError(Exception):
+    """Base class of every error private-packages raises on purpose."""
+
+    exit_code = EXIT_CONFIG
+
+
+class ConfigError(PrivatePackagesError):
+    """A configuration file or an env-defined rule is invalid (bad TOML, missing key...)."""
+
+
+class ReferenceSyntaxError(PrivatePackagesError):
+    """A `${...}` reference is malformed; `position` is its 1-based column in the text."""
+
+    def __init__(self, message: str, position: int, where: str = "") -> None:
+        self.position = position
+        self.where = where
+        place = f"{where}, column {position}" if where else f"column {position}"
+        super().__init__(f"{place}: {message}")
+
+
+class UnresolvedReference(PrivatePackagesError):
+    """A reference is well formed but its provider has no value for it.
+
+    Examples: an unset environment variable, a missing file, a Vault path that does not
+    exist. The message names the reference and where it stands, never a value.
+    """
+
+
+class ProviderUnavailable(UnresolvedReference):
+    """A provider could not be reached or used (Vault down or sealed, hvac not installed...)."""
+
+
+class PermissionDenied(UnresolvedReference):
+    """A provider refused access (Vault policy, unreadable file)."""
+
+
+class CommandFailed(UnresolvedReference):
+    """A `${cmd:NAME}` command failed, timed out or is not defined in the user config."""

@@ -1,0 +1,132 @@
+"""A credential rule binds a URL prefix to a username and a password (each literal or a
+reference), and a `RuleSet` finds the one rule for a location.
+
+Matching (DESIGN.md): same scheme, host and port; then the longest path prefix on `/`
+boundaries; ties go to the earlier layer, then to the earlier rule in a file. A netloc-only
+lookup (pip's and poetry's `host:port` fallback) carries no scheme and no path, so it only
+gets a rule that is bound to the whole host *and* may travel over plain http: otherwise
+pip could send an https credential to `http://host/` after an http index answered 401.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Optional
+
+from .errors import ConfigError
+from .urls import DEFAULT_PORTS, Location, is_loopback, parse_location, path_within
+
+DEFAULT_USERNAME = "__token__"
+
+
+class Layer(IntEnum):
+    """Where a rule comes from, in precedence order (lower wins a tie)."""
+
+    ENV = 0
+    PROJECT = 1
+    USER = 2
+    PRESET = 3
+
+    @property
+    def label(self) -> str:
+        return {0: "environment", 1: "project", 2: "user config", 3: "CI preset"}[self.value]
+
+
+@dataclass(frozen=True)
+class CredentialRule:
+    """One rule. `password` may be a literal secret, so it never shows in a repr."""
+
+    location: Location
+    username: str
+    password: str = field(repr=False)
+    layer: Layer
+    origin: str  # "env PRIVATE_PACKAGES_GITLAB_*", "pyproject.toml credentials[2]"...
+    allow_http: bool = False
+    source: Optional[str] = None  # the poetry/uv source name the rule was bound through
+    base_dir: Optional[Path] = None  # relative ${file:...} paths start here
+
+    @property
+    def url(self) -> str:
+        return str(self.location)
+
+    @property
+    def may_use_http(self) -> bool:
+        return self.allow_http or self.location.is_loopback
+
+    def matches(self, loc: Location) -> bool:
+        """True when this rule's credential may be sent to `loc`."""
+        mine = self.location
+        if loc.host != mine.host:
+            return False
+        if loc.scheme is None:  # netloc only: no scheme, no path to check
+            port = loc.port if loc.port is not None else DEFAULT_PORTS[mine.scheme or "https"]
+            return port == mine.port and not mine.path and self.may_use_http
+        return (
+            loc.scheme == mine.scheme
+            and loc.port == mine.port
+            and path_within(loc.path or "", mine.path or "")
+        )
+
+
+def make_rule(
+    url: str,
+    username: Optional[str],
+    password: str,
+    layer: Layer,
+    origin: str,
+    *,
+    allow_http: bool = False,
+    source: Optional[str] = None,
+    base_dir: Optional[Path] = None,
+) -> CredentialRule:
+    """Validate and build a rule; `ConfigError` names the origin for anything wrong."""
+    loc = parse_location(url) if "://" in url else None
+    if loc is None or loc.scheme is None:
+        raise ConfigError(f"{origin}: url must be an http(s) URL such as https://host/simple")
+    if loc.scheme == "http" and not (allow_http or is_loopback(loc.host)):
+        raise ConfigError(
+            f"{origin}: refusing to send a credential over plain http to {loc.host}; "
+            "use https, or set allow_http = true if this network is trusted"
+        )
+    if not password:
+        raise ConfigError(f"{origin}: password is empty")
+    return CredentialRule(
+        location=loc,
+        username=username if username is not None else DEFAULT_USERNAME,
+        password=password,
+        layer=layer,
+        origin=origin,
+        allow_http=allow_http,
+        source=source,
+        base_dir=base_dir,
+    )
+
+
+class RuleSet:
+    """Rules indexed by host for fast lookup; `errors` holds what could not be loaded."""
+
+    def __init__(
+        self, rules: list[CredentialRule], errors: Optional[list[ConfigError]] = None
+    ) -> None:
+        self.rules = rules
+        self.errors = errors or []
+        ordered = sorted(
+            enumerate(rules),
+            key=lambda pair: (-len(pair[1].location.path or ""), pair[1].layer, pair[0]),
+        )
+        self._by_host: dict[str, list[CredentialRule]] = {}
+        for _, rule in ordered:
+            self._by_host.setdefault(rule.location.host, []).append(rule)
+
+    def find(self, loc: Location) -> Optional[CredentialRule]:
+        for rule in self._by_host.get(loc.host, ()):
+            if rule.matches(loc):
+                return rule
+        return None
+
+    def for_source(self, name: str) -> Optional[CredentialRule]:
+        """The rule bound to a poetry/uv source by name (`source = "NAME"`), if any."""
+        return next((r for r in sorted(self.rules, key=lambda r: r.layer)
+                     if r.source == name), None)

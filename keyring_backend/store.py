@@ -1,0 +1,90 @@
+"""Find the rule for a keyring service string and resolve it into a credential.
+
+This is the one place that turns "which service is asking" into "which username and
+password": the keyring backend calls it, and so will pip-private and the poetry plugin.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .config import Config, load_config
+from .providers import ResolveContext, render_template
+from .references import parse_template
+from .rules import CredentialRule, Layer
+from .secret import Secret
+from .urls import parse_location
+
+log = logging.getLogger("private_packages")
+
+POETRY_REPOSITORY_PREFIX = "poetry-repository-"
+
+
+@dataclass(frozen=True)
+class Credential:
+    username: str
+    password: Secret = field(repr=False)
+    rule: CredentialRule
+
+
+class CredentialStore:
+    """Rules of the four layers for one environment and working directory, loaded once."""
+
+    def __init__(self, env: Optional[Mapping[str, str]] = None,
+                 cwd: Optional[Path] = None) -> None:
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self._cwd = cwd
+        self._config: Optional[Config] = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.env, self._cwd or Path.cwd())
+        return self._config
+
+    def rule_for_service(self, service: str) -> Optional[CredentialRule]:
+        """The rule answering a keyring service string, or None when none is ours."""
+        rules = self.config.rules
+        if service.startswith(POETRY_REPOSITORY_PREFIX):
+            name = service[len(POETRY_REPOSITORY_PREFIX):]
+            rule = rules.for_source(name)
+            if rule is not None:
+                return rule
+            url = self.config.sources.get(name)
+            loc = parse_location(url) if url else None
+        else:
+            loc = parse_location(service)
+        return rules.find(loc) if loc is not None else None
+
+    def context_for(self, rule: CredentialRule, part: str) -> ResolveContext:
+        return ResolveContext(
+            env=self.env,
+            where=f"{part} of {rule.origin}",
+            settings=self.config.settings,
+            allow_commands=rule.layer in (Layer.ENV, Layer.USER),
+            base_dir=rule.base_dir,
+        )
+
+    def username_for(self, rule: CredentialRule) -> str:
+        template = parse_template(rule.username, f"username of {rule.origin}")
+        return render_template(template, self.context_for(rule, "username")).reveal()
+
+    def resolve(self, rule: CredentialRule) -> Credential:
+        """Resolve a rule's username and password; raises `UnresolvedReference` subclasses."""
+        username = self.username_for(rule)
+        template = parse_template(rule.password, f"password of {rule.origin}")
+        password = render_template(template, self.context_for(rule, "password"))
+        if not password:
+            from .errors import UnresolvedReference
+
+            raise UnresolvedReference(f"password of {rule.origin} resolved to an empty value")
+        if log.isEnabledFor(logging.INFO):
+            providers = ", ".join(r.display for r in template.references) or "a literal"
+            log.info("private-packages: credential for %s from %s (%s)", rule.url,
+                     providers, rule.origin)
+        return Credential(username, password, rule)

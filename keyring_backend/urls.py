@@ -1,0 +1,106 @@
+"""Turn the service strings keyring callers send into comparable locations.
+
+Callers send full URLs (pip's index URL with a trailing slash, poetry's file URLs with a
+`#sha256=` fragment, uv's request URL, twine's repository URL) or a bare `host[:port]`
+netloc (pip's and poetry's fallback). Keys are normalised the way uv-auth's realm is:
+lower-case scheme and host, explicit default port, no userinfo, query or fragment, and a
+path without dot segments, duplicate or trailing slashes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Optional
+from urllib.parse import urlsplit
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_NETLOC = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>\d{1,5}))?")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A normalised place: `scheme` and `path` are None for a netloc-only service."""
+
+    scheme: Optional[str]
+    host: str
+    port: Optional[int]  # None only for a netloc without an explicit port
+    path: Optional[str]  # "" for the root, "/a/b" otherwise
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback(self.host)
+
+    def __str__(self) -> str:
+        if self.scheme is None:
+            return self.host if self.port is None else f"{self.host}:{self.port}"
+        default = DEFAULT_PORTS.get(self.scheme)
+        port = "" if self.port == default else f":{self.port}"
+        return f"{self.scheme}://{self.host}{port}{self.path or '/'}"
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and `localhost`: the only hosts plain http may carry credentials to."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_location(service: str) -> Optional[Location]:
+    """Parse a URL or a bare netloc; None for anything else (`poetry-repository-x`, `system`)."""
+    if "://" in service:
+        return _parse_url(service)
+    m = _NETLOC.fullmatch(service)
+    if not m:
+        return None
+    port = int(m["port"]) if m["port"] else None
+    if port is not None and not 0 < port < 65536:
+        return None
+    return Location(None, _norm_host(m["host"]), port, None)
+
+
+def _parse_url(url: str) -> Optional[Location]:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname
+    if ":" in host:  # urlsplit drops the brackets of an IPv6 literal
+        host = f"[{host}]"
+    return Location(
+        scheme,
+        _norm_host(host),
+        port if port is not None else DEFAULT_PORTS[scheme],
+        normalise_path(parts.path),
+    )
+
+
+def _norm_host(host: str) -> str:
+    return host.lower().rstrip(".")
+
+
+def normalise_path(path: str) -> str:
+    """Remove dot segments, empty segments and the trailing slash: `/a//b/../c/` -> `/a/c`."""
+    out: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(segment)
+    return "/" + "/".join(out) if out else ""
+
+
+def path_within(path: str, prefix: str) -> bool:
+    """True when `path` equals `prefix` or lies below it on a `/` boundary (`/a` vs `/ab`)."""
+    return not prefix or path == prefix or path.startswith(prefix + "/")
