@@ -68,6 +68,8 @@ def _run(argv: tuple[str, ...], timeout: float, ctx: ResolveContext, where: str)
         raise CommandFailed(f"{where}: command not found: {argv[0]}") from None
     except subprocess.TimeoutExpired:
         raise CommandFailed(f"{where}: {argv[0]} did not finish within {timeout:g} s") from None
+    except OSError as exc:  # not executable, a directory, bad interpreter line...
+        raise CommandFailed(f"{where}: cannot run {argv[0]} ({exc.strerror})") from None
     if proc.returncode != 0:
         # stderr of a failing CLI is shown (it explains expired logins) but only its last
         # line and never stdout, which would be the secret.

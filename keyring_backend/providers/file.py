@@ -22,7 +22,9 @@ def resolve(ref: Reference, ctx: ResolveContext) -> str:
     if not path.is_absolute() and ctx.base_dir is not None:
         path = ctx.base_dir / path
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes, then decode: read_text's universal newlines would turn every `\r` inside
+        # the secret into `\n`; only one trailing newline may go.
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise UnresolvedReference(f"{ctx.where}: {ref.display}: no such file {path}") from None
     except PermissionError:

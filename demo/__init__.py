@@ -1,0 +1,1 @@
+"""The README demo: `./dev demo` (runs `python -m demo`)."""

