@@ -51,11 +51,11 @@ def load_config(env: Mapping[str, str], cwd: Path) -> Config:
     errors: list[ConfigError] = []
     project_file = find_project_file(cwd)
     project = _read_toml(project_file, errors) if project_file else {}
-    tool = _table(project.get("tool", {}).get("private-packages", {}), "tool.private-packages",
+    tool = _table(_dig(project, "tool", "private-packages"), "tool.private-packages",
                   project_file, errors)
     user_file = user_config_path(env)
     user = _read_toml(user_file, errors) if user_file.is_file() else {}
-    if "PRIVATE_PACKAGES_CONFIG" in env and not user_file.is_file():
+    if env.get("PRIVATE_PACKAGES_CONFIG") and not user_file.is_file():
         errors.append(ConfigError(
             f"PRIVATE_PACKAGES_CONFIG points at {user_file}, which is not a file"))
     if "commands" in tool:
@@ -99,8 +99,8 @@ def user_config_path(env: Mapping[str, str]) -> Path:
 def project_sources(project: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, str]:
     """Named sources a rule can bind to: poetry sources, uv indexes, poetry repositories."""
     found: dict[str, str] = {}
-    tool = project.get("tool", {})
-    for entry in [*tool.get("poetry", {}).get("source", []), *tool.get("uv", {}).get("index", [])]:
+    for entry in [*_list(_dig(project, "tool", "poetry", "source")),
+                  *_list(_dig(project, "tool", "uv", "index"))]:
         if isinstance(entry, dict) and isinstance(entry.get("name"), str) and \
                 isinstance(entry.get("url"), str):
             found.setdefault(entry["name"], entry["url"])
@@ -131,6 +131,18 @@ def _read_toml(path: Path, errors: list[ConfigError]) -> dict[str, Any]:
     except OSError as exc:
         errors.append(ConfigError(f"{path}: cannot read ({exc.strerror})"))
     return {}
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    """`data[k1][k2]...`, or {} where a level is missing or not a table (a broken
+    `[tool]` written by another tool must not take our rules down)."""
+    for key in keys:
+        data = data.get(key, {}) if isinstance(data, dict) else {}
+    return data
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _table(value: Any, name: str, path: Optional[Path], errors: list[ConfigError]) -> Any:

@@ -6,6 +6,7 @@ boundaries; ties go to the earlier layer, then to the earlier rule in a file. A 
 lookup (pip's and poetry's `host:port` fallback) carries no scheme and no path, so it only
 gets a rule that is bound to the whole host *and* may travel over plain http: otherwise
 pip could send an https credential to `http://host/` after an http index answered 401.
+A netloc without a port only gets a loopback rule: `host` may mean port 80 or 443.
 """
 
 from __future__ import annotations
@@ -60,9 +61,13 @@ class CredentialRule:
         mine = self.location
         if loc.host != mine.host:
             return False
-        if loc.scheme is None:  # netloc only: no scheme, no path to check
-            port = loc.port if loc.port is not None else DEFAULT_PORTS[mine.scheme or "https"]
-            return port == mine.port and not mine.path and self.may_use_http
+        if loc.scheme is None:  # netloc only: the caller's scheme and path are unknown
+            if mine.path or not self.may_use_http:
+                return False
+            if loc.port is not None:
+                return loc.port == mine.port
+            # Without a port even the port is unknown (80 or 443): only loopback may guess.
+            return mine.is_loopback and mine.port == DEFAULT_PORTS[mine.scheme or "http"]
         return (
             loc.scheme == mine.scheme
             and loc.port == mine.port

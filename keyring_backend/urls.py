@@ -51,7 +51,11 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_location(service: str) -> Optional[Location]:
-    """Parse a URL or a bare netloc; None for anything else (`poetry-repository-x`, `system`)."""
+    """Parse a URL or a bare netloc; None for what is neither.
+
+    Service names such as `poetry-repository-x` or `python-poetry-check` look like host
+    names and parse as netlocs; no rule names such a host, so they match nothing.
+    """
     if "://" in service:
         return _parse_url(service)
     m = _NETLOC.fullmatch(service)

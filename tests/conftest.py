@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -34,31 +35,53 @@ class Clients:
 
 
 def _run(*argv: str | Path) -> None:
-    subprocess.run([str(a) for a in argv], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.PIPE)
+    result = subprocess.run([str(a) for a in argv], check=False, capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, argv))} failed:\n{result.stderr[-2000:]}")
+
+
+def _shared_build(factory: pytest.TempPathFactory, name: str,
+                  build: Callable[[Path], None]) -> Path:
+    """Build `name` once per test run, shared by all xdist workers (the first one builds,
+    the others wait on a lock)."""
+    root = factory.getbasetemp().parent / "shared"
+    root.mkdir(exist_ok=True)
+    target = root / name
+    with (root / f".{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / f".{name}.ready").exists():
+            build(target)
+            (root / f".{name}.ready").touch()
+    return target
+
+
+def shared_venv(factory: pytest.TempPathFactory, name: str, *packages: str | Path,
+                python: str = sys.executable, seed: bool = False) -> Path:
+    """A throwaway venv with `packages`, built once per run; returns its bin directory."""
+    uv = BIN / "uv"
+
+    def build(target: Path) -> None:
+        _run(uv, "venv", "--quiet", *(["--seed"] if seed else []), "--python", python, target)
+        _run(uv, "pip", "install", "--quiet", "--python", target / "bin/python", *packages)
+
+    return _shared_build(factory, name, build) / "bin"
 
 
 @pytest.fixture(scope="session")
-def clients(tmp_path_factory: pytest.TempPathFactory) -> Clients:
-    # Shared by all xdist workers of this run; the first one builds, the others wait.
-    root = tmp_path_factory.getbasetemp().parent / "clients"
-    root.mkdir(exist_ok=True)
-    uv = BIN / "uv"
-    with (root / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (root / "ready").exists():
-            dist = root / "dist"
-            _run(uv, "build", "--wheel", "--quiet", "--out-dir", dist, PROJECT)
-            wheel = next(dist.glob("private_packages-*.whl"))
-            _run(uv, "venv", "--quiet", "--seed", "--python", sys.executable, root / "pip")
-            _run(uv, "pip", "install", "--quiet", "--python", root / "pip/bin/python",
-                 "--upgrade", "pip", "keyring", wheel)
-            _run(uv, "venv", "--quiet", "--python", sys.executable, root / "tools")
-            _run(uv, "pip", "install", "--quiet", "--python", root / "tools/bin/python",
-                 "keyring", "twine", wheel)
-            (root / "ready").write_text(str(wheel))
-    return Clients(root / "pip/bin/python", root / "tools/bin", uv,
-                   Path((root / "ready").read_text()))
+def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This project built as a wheel, the way users install it."""
+    dist = _shared_build(tmp_path_factory, "dist", lambda target: _run(
+        BIN / "uv", "build", "--wheel", "--quiet", "--out-dir", target, PROJECT))
+    return next(dist.glob("private_packages-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def clients(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Clients:
+    pip_bin = shared_venv(tmp_path_factory, "pip", "--upgrade", "pip", "keyring", project_wheel,
+                          seed=True)
+    tools_bin = shared_venv(tmp_path_factory, "tools", "keyring", "twine", project_wheel)
+    return Clients(pip_bin / "python", tools_bin, BIN / "uv", project_wheel)
 
 
 @pytest.fixture

@@ -1,0 +1,76 @@
+"""Real poetry 2.x, keyring enabled (its default), with our backend installed beside it:
+`poetry lock` and `poetry install` authenticate to a private source from a `source =` rule,
+with no `poetry config http-basic` step and nothing written to auth.toml or poetry.lock.
+
+(The poetry plugin proper -- `poetry source auth/check`, the in-memory hook that works with
+keyring disabled -- is its own issue; this covers the keyring path every poetry uses.)
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from support.pypi_server import PrivateIndex
+from tests.conftest import shared_venv
+from tests.leaks import assert_not_in_files, assert_not_in_texts
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def poetry_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Path:
+    return shared_venv(tmp_path_factory, "poetry", "poetry>=2,<3", project_wheel)
+
+
+def test_poetry_lock_and_install_use_source_rule(
+        poetry_bin: Path, private_index: PrivateIndex, client_env: dict[str, str],
+        canary: str, tmp_path: Path, home: Path) -> None:
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(f"""\
+[project]
+name = "app"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = ["acme-internal"]
+
+[tool.poetry]
+package-mode = false
+
+[[tool.poetry.source]]
+name = "private"
+url = "{private_index.simple_url}"
+priority = "primary"
+
+[[tool.private-packages.credentials]]
+source = "private"
+username = "deploy-bot"
+password = "${{ACME_TOKEN}}"
+""")
+    env = {**client_env, "ACME_TOKEN": canary, "PATH": f"{poetry_bin}:{client_env['PATH']}",
+           "POETRY_CACHE_DIR": str(home / "poetry-cache"),
+           "POETRY_CONFIG_DIR": str(home / "poetry-config"),
+           "POETRY_DATA_DIR": str(home / "poetry-data"),
+           "POETRY_VIRTUALENVS_IN_PROJECT": "true"}
+    outputs = {}
+    for command in ("lock", "install"):
+        result = subprocess.run([str(poetry_bin / "poetry"), command, "-vvv", "--no-interaction"],
+                                env=env, cwd=project, capture_output=True, text=True,
+                                timeout=300, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs[f"{command} stdout"] = result.stdout
+        outputs[f"{command} stderr"] = result.stderr
+
+    assert "Using keyring backend 'private-packages'" in outputs["install stdout"] + \
+        outputs["install stderr"]
+    assert 'name = "acme-internal"' in (project / "poetry.lock").read_text()
+    assert list(project.glob(".venv/lib/python*/site-packages/acme_internal/__init__.py"))
+    authorized = [r for r in private_index.requests if r.authorized]
+    assert {r.path for r in authorized} >= {"/simple/acme-internal/"}
+    assert all(r.username == "deploy-bot" for r in authorized)
+    assert not (home / "poetry-config" / "auth.toml").exists()
+    assert_not_in_texts(canary, outputs, username="deploy-bot")
+    assert assert_not_in_files(canary, [project, home], username="deploy-bot") > 0
