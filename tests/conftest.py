@@ -45,7 +45,10 @@ def _shared_build(factory: pytest.TempPathFactory, name: str,
                   build: Callable[[Path], None]) -> Path:
     """Build `name` once per test run, shared by all xdist workers (the first one builds,
     the others wait on a lock)."""
-    root = factory.getbasetemp().parent / "shared"
+    base = factory.getbasetemp()
+    # Under xdist each worker's basetemp is pytest-N/popen-gwK: share pytest-N. Without
+    # xdist basetemp is pytest-N itself (its parent would outlive this run).
+    root = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "shared"
     root.mkdir(exist_ok=True)
     target = root / name
     with (root / f".{name}.lock").open("w") as lock:
@@ -78,7 +81,8 @@ def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def clients(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Clients:
-    pip_bin = shared_venv(tmp_path_factory, "pip", "--upgrade", "pip", "keyring", project_wheel,
+    pip_bin = shared_venv(tmp_path_factory, "pip", "--upgrade", "pip", "keyring",
+                          f"private-packages[vault] @ {project_wheel.as_uri()}",
                           seed=True)
     tools_bin = shared_venv(tmp_path_factory, "tools", "keyring", "twine", project_wheel)
     return Clients(pip_bin / "python", tools_bin, BIN / "uv", project_wheel)

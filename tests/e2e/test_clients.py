@@ -214,3 +214,27 @@ def test_headless_ci_backend_forced_by_python_keyring_backend(
     assert_not_in_texts(canary, {"stdout": result.stdout, "stderr": result.stderr,
                                  "diagnose": listed.stdout + listed.stderr},
                         username="deploy-bot")
+
+
+def test_vault_down_gives_one_warning_and_pip_carries_on(
+        clients: Clients, private_index: PrivateIndex, client_env: dict[str, str],
+        canary: str, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    project = project_with_rule(tmp_path, private_index, password="${vault:secret/ci/pypi#token}")
+    env = {**client_env, "VAULT_ADDR": f"http://127.0.0.1:{closed}", "VAULT_TOKEN": canary}
+
+    result = run(pip_install(clients, private_index, tmp_path / "t", "import"), env, project)
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0  # no credential: the index refuses, pip reports it
+    warnings = [line for line in output.splitlines() if "private-packages:" in line]
+    assert len(warnings) == 1
+    assert "cannot reach Vault" in warnings[0]
+    assert "${vault:secret/ci/pypi#token}" in warnings[0]
+    assert "Traceback" not in output
+    assert "Keyring is skipped due to an exception" not in output
+    assert_not_in_texts(canary, {"output": output})
