@@ -89,6 +89,16 @@ def clients(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Cl
 
 
 @pytest.fixture
+def fresh_vault_cache() -> Iterator[None]:
+    """Vault clients and secrets are cached per process; tests start and end without."""
+    from keyring_backend.providers.vault import reset_cache
+
+    reset_cache()
+    yield
+    reset_cache()
+
+
+@pytest.fixture
 def home(tmp_path: Path) -> Path:
     """A fresh HOME with XDG dirs, so no user config, keyring or cache leaks in or out."""
     path = tmp_path / "home"

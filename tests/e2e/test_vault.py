@@ -21,12 +21,11 @@ import pytest
 
 from keyring_backend.errors import PermissionDenied, ProviderUnavailable, UnresolvedReference
 from keyring_backend.providers import ResolveContext, render_template
-from keyring_backend.providers.vault import reset_cache
 from keyring_backend.references import parse_template
 from keyring_backend.settings import Settings, VaultSettings
 from support.openbao import CountingProxy, OpenBaoServer, free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fresh_vault_cache")]
 
 WHERE = "requirements.txt:3"
 _RUN = uuid.uuid4().hex[:8]
@@ -54,19 +53,6 @@ def bao() -> Iterator[OpenBaoServer]:
         server.create_policy("read-ci", READ_CI)
         server.create_policy("read-other", READ_OTHER)
         yield server
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    reset_cache()
-    yield
-    reset_cache()
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """HOME for the env passed in: an empty directory, never the real ~/.vault-token."""
-    return tmp_path
 
 
 def render(text: str, env: dict[str, str], **vault: Any) -> str:

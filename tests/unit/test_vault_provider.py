@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,29 +11,18 @@ import pytest
 
 from keyring_backend.errors import ConfigError, ProviderUnavailable, UnresolvedReference
 from keyring_backend.providers import ResolveContext, resolve_reference
-from keyring_backend.providers.vault import Connection, connection_for, reset_cache
+from keyring_backend.providers.vault import Connection, connection_for
 from keyring_backend.references import Reference, parse_template
 from keyring_backend.settings import Settings, VaultSettings
 
 WHERE = "requirements.txt:3"
+pytestmark = pytest.mark.usefixtures("fresh_vault_cache")
+
 REF = parse_template("${vault:secret/ci/pypi#token}").references[0]
 PREFIX = f"{WHERE}: ${{vault:secret/ci/pypi#token}}: "
 ROOT = "s.root-Tok@n:/#%? ü"
 SECRET_ID = "sid-3f@:/#%? é"
 ID_TOKEN = "eyJhbGciOi.ü%?#.sig"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    reset_cache()
-    yield
-    reset_cache()
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """An empty HOME, so no real ~/.vault-token is ever read."""
-    return tmp_path
 
 
 def make_ctx(env: dict[str, str], **vault: Any) -> ResolveContext:
