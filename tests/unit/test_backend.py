@@ -300,7 +300,10 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for key in list(os.environ):
         if key.startswith(("PRIVATE_PACKAGES_", "POETRY_REPOSITORIES_")):
             monkeypatch.delenv(key)
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    # The suite may itself run inside a CI job: keep its presets out of these tests.
+    for key in ("XDG_CONFIG_HOME", "GITLAB_CI", "GITHUB_ACTIONS", "TF_BUILD",
+                "BITBUCKET_BUILD_NUMBER"):
+        monkeypatch.delenv(key, raising=False)
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
