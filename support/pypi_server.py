@@ -74,7 +74,8 @@ class PrivateIndex:
                              auther=self.check, disable_fallback=True, overwrite=False)
         self._server = make_server("127.0.0.1", 0, self._wrap(app),
                                    server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
         self._thread.start()
         return self
 
