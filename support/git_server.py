@@ -12,38 +12,25 @@ chunked transfer encoding, which wsgiref does not decode; nothing here pushes.
 
 from __future__ import annotations
 
-import base64
 import os
-import socketserver
 import subprocess
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer
+
+from support.wsgi import Request, basic_auth, serve_loopback
 
 GIT = "/usr/bin/git" if os.path.exists("/usr/bin/git") else "git"
 StartResponse = Callable[..., Any]
 
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    status: int
-    username: Optional[str]  # the username sent, if any (never the password)
-    authorized: bool
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
 
 
 class GitServer:
@@ -71,8 +58,7 @@ class GitServer:
 
     def __enter__(self) -> GitServer:
         self.root.mkdir(parents=True, exist_ok=True)
-        self._server = make_server("127.0.0.1", 0, self.app,
-                                   server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+        self._server = serve_loopback(self.app)
         # A short poll interval: shutdown() waits for it, once per test.
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
@@ -142,19 +128,10 @@ class GitServer:
         return [payload]
 
     def _auth_of(self, environ: Mapping[str, Any]) -> tuple[Optional[str], bool]:
-        header = environ.get("HTTP_AUTHORIZATION", "")
-        if not header.lower().startswith("basic "):
+        found = basic_auth(environ)
+        if found is None:
             return None, False
-        try:
-            raw = base64.b64decode(header[6:])
-        except ValueError:
-            return None, False
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:  # curl sends the bytes it was given; requests uses latin-1
-            text = raw.decode("latin-1")
-        user, _, password = text.partition(":")
-        return user, self.check(user, password)
+        return found[0], self.check(*found)
 
 
 def _git(*args: str) -> None:

@@ -8,32 +8,13 @@ so tests can see which ones carried a credential. Used by the tests and by the d
 
 from __future__ import annotations
 
-import base64
-import socketserver
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer
 
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    status: int
-    username: Optional[str]  # the username sent, if any (never the password)
-    authorized: bool
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+from support.wsgi import Request, basic_auth, serve_loopback
 
 
 class PrivateIndex:
@@ -72,8 +53,7 @@ class PrivateIndex:
         self.root.mkdir(parents=True, exist_ok=True)
         app = pypiserver.app(roots=[str(self.root)], authenticate=["download", "list", "update"],
                              auther=self.check, disable_fallback=True, overwrite=False)
-        self._server = make_server("127.0.0.1", 0, self._wrap(app),
-                                   server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+        self._server = serve_loopback(self._wrap(app))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
         self._thread.start()
@@ -110,16 +90,7 @@ class PrivateIndex:
         return middleware
 
     def _auth_of(self, environ: dict[str, Any]) -> tuple[Optional[str], bool]:
-        header = environ.get("HTTP_AUTHORIZATION", "")
-        if not header.lower().startswith("basic "):
+        found = basic_auth(environ)
+        if found is None:
             return None, False
-        try:
-            raw = base64.b64decode(header[6:])
-        except ValueError:
-            return None, False
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:  # requests encodes Basic credentials as latin-1
-            text = raw.decode("latin-1")
-        user, _, password = text.partition(":")
-        return user, self.check(user, password)
+        return found[0], self.check(*found)
