@@ -79,17 +79,11 @@ class PrivatePackagesKeyring(KeyringBackend):
 
         if is_resolving():  # a ${keyring:...} reference is asking the other backends
             return None
-        store = self.store
-        rule = store.rule_for_service(service)
-        if rule is None:
+        if username == POETRY_EMPTY_USERNAME:
+            username = None
+        credential = self.store.credential_for(service, username)
+        if credential is None:
             return None
-        if username and username != POETRY_EMPTY_USERNAME:
-            expected = store.username_for(rule)
-            if username != expected:
-                log.debug("private-packages: %s binds user %r, not %r; not answering",
-                          rule.origin, expected, username)
-                return None
-        credential = store.resolve(rule)
         return SimpleCredential(credential.username, credential.password.reveal())
 
     def _warn(self, exc: BaseException) -> None:

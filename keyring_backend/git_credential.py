@@ -117,13 +117,11 @@ def answer_get(attributes: Mapping[str, str],
     from urllib.parse import quote
 
     path = quote(attributes.get("path", "").lstrip("/"), safe=_PATH_SAFE)
-    rule = store.rule_for_service(f"{protocol}://{host}/{path}")
-    if rule is None:
+    credential = store.credential_for(f"{protocol}://{host}/{path}",
+                                      attributes.get("username"))
+    if credential is None:
         return None
-    sent = attributes.get("username")
-    if sent and sent != store.username_for(rule):
-        return None  # the URL names another user: not ours to answer
-    credential = store.resolve(rule)
+    rule = credential.rule
     password = credential.password.reveal()
     for name, text in (("username", credential.username), ("password", password)):
         if "\n" in text or "\0" in text:
@@ -172,13 +170,7 @@ def git_config_env(env: Mapping[str, str], *,
 
 def rule_origins(store: CredentialStore) -> list[str]:
     """`scheme://host[:port]` of every rule, in rule order, without repeats."""
-    from .urls import Location
-
-    origins: dict[str, None] = {}
-    for rule in store.config.rules.rules:
-        loc = rule.location
-        origins[str(Location(loc.scheme, loc.host, loc.port, "")).rstrip("/")] = None
-    return list(origins)
+    return list(dict.fromkeys(rule.location.origin for rule in store.config.rules.rules))
 
 
 def _store(env: Optional[Mapping[str, str]], project_dir: Optional[Path]) -> CredentialStore:

@@ -74,6 +74,21 @@ class CredentialStore:
         template = parse_template(rule.username, f"username of {rule.origin}")
         return render_template(template, self.context_for(rule, "username")).reveal()
 
+    def credential_for(self, service: str,
+                       username: Optional[str] = None) -> Optional[Credential]:
+        """The credential for a service string, or None when no rule binds it or the caller
+        names a different user than the rule's (then it is not ours to answer)."""
+        rule = self.rule_for_service(service)
+        if rule is None:
+            return None
+        if username:
+            expected = self.username_for(rule)
+            if username != expected:
+                log.debug("private-packages: %s binds user %r, not %r; not answering",
+                          rule.origin, expected, username)
+                return None
+        return self.resolve(rule)
+
     def resolve(self, rule: CredentialRule) -> Credential:
         """Resolve a rule's username and password; raises `UnresolvedReference` subclasses."""
         username = self.username_for(rule)

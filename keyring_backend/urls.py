@@ -32,12 +32,17 @@ class Location:
     def is_loopback(self) -> bool:
         return is_loopback(self.host)
 
-    def __str__(self) -> str:
+    @property
+    def origin(self) -> str:
+        """`scheme://host[:port]` (default port omitted), or the netloc when scheme-less."""
         if self.scheme is None:
             return self.host if self.port is None else f"{self.host}:{self.port}"
         default = DEFAULT_PORTS.get(self.scheme)
         port = "" if self.port == default else f":{self.port}"
-        return f"{self.scheme}://{self.host}{port}{self.path or '/'}"
+        return f"{self.scheme}://{self.host}{port}"
+
+    def __str__(self) -> str:
+        return self.origin if self.scheme is None else f"{self.origin}{self.path or '/'}"
 
 
 def is_loopback(host: str) -> bool:
