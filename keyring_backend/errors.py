@@ -51,3 +51,22 @@ class PermissionDenied(UnresolvedReference):
 
 class CommandFailed(UnresolvedReference):
     """A `${cmd:NAME}` command failed, timed out or is not defined in the user config."""
+
+
+class IndexUnreachable(PrivatePackagesError):
+    """An index could not be reached: DNS, a refused connection, a timeout, TLS, a redirect
+    loop. `host` is the host (never userinfo) and `kind` one of `dns`, `refused`, `timeout`,
+    `tls`, `redirect`, `other`, so a caller can pick its advice without parsing the text."""
+
+    def __init__(self, host: str, reason: str, kind: str = "other") -> None:
+        self.host = host
+        self.kind = kind
+        super().__init__(f"cannot reach {host}: {reason}")
+
+
+class InsecureRedirect(IndexUnreachable):
+    """An index redirected from https to plain http (or to a non-http scheme). Refused rather
+    than followed: the next request, and whatever the page asks for, would travel unencrypted."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(host, reason, kind="redirect")
