@@ -33,7 +33,8 @@ def resolve(ref: Reference, ctx: ResolveContext) -> str:
     if not ctx.allow_commands:
         raise CommandFailed(
             f"{where}: commands are only run for rules in your user config file or the "
-            "environment, never for a project's pyproject.toml"
+            "environment and for pip-private's command line, never from a project's files "
+            "(pyproject.toml, requirements files): a cloned project must not run commands"
         )
     spec = ctx.settings.commands.get(ref.target)
     if spec is None:

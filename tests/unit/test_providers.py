@@ -407,7 +407,7 @@ def cmd_error(settings: Settings, env: Optional[Mapping[str, str]] = None,
 
 def test_command_is_refused_for_project_rules() -> None:
     exc = cmd_error(python_command("print('tok')"), allow_commands=False)
-    assert "never for a project's pyproject.toml" in str(exc)
+    assert "never from a project's files" in str(exc)
 
 
 def test_unknown_command_name() -> None:

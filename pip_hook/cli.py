@@ -1,0 +1,160 @@
+"""`pip-private`: the console script. Parses its own options, dispatches its verbs
+(`render`, `doctor`, `scan`) and hands every other command to pip (run.py).
+
+Our own failures print one line, `pip-private: error: ...`, and exit 2 (a usage or
+configuration error) or 3 (a server rejected a credential); pip's exit code is passed
+through unchanged (DESIGN.md "Exit codes").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Optional, TextIO
+
+from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
+
+if TYPE_CHECKING:
+    from .masking import Masker
+
+USAGE = """\
+usage: pip-private [--python PATH] [--keep-env] <pip command> [pip args...]
+       pip-private render [-r FILE]... [-c FILE]... [REQUIREMENT]...
+       pip-private doctor [--no-probe] [-r FILE]... [-c FILE]... [REQUIREMENT]...
+       pip-private scan [PATH]...
+
+Runs pip with every requirements file rendered first: ${NAME}, ${NAME#field}, ${NAME[N]},
+${NAME:-fallback}, ${file:PATH}, ${vault:PATH#FIELD}, ${keyring:SERVICE#USER} (and
+${cmd:NAME} on the command line) are resolved; values never reach pip's argv, a file on
+disk or pip's output (masked as ****).
+
+options (before the pip command):
+  --python PATH   run PATH -m pip instead of this interpreter's pip
+  --keep-env      keep variables consumed as secrets in pip's environment
+  --version       print pip-private's version
+  -h, --help      this text
+
+verbs:
+  render   print the rendered files as pip will read them, secrets masked
+  doctor   check every reference and rule, and probe each index with its credential
+  scan     find hard-coded credentials in requirements files, pyproject.toml,
+           poetry.lock, pip.conf, .pypirc and .netrc; exit 1 when found
+"""
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(args)
+    except PrivatePackagesError as exc:
+        return error(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        return 130
+
+
+def error(message: str, code: int = EXIT_CONFIG, stream: Optional[TextIO] = None) -> int:
+    print(f"pip-private: error: {message}", file=stream or sys.stderr)
+    return code
+
+
+def _dispatch(args: list[str]) -> int:
+    from .run import Options, run_pip
+
+    options = Options(python=sys.executable)
+    while args and args[0].startswith("-"):
+        flag = args.pop(0)
+        if flag in ("-h", "--help", "--version"):
+            return _about(flag)
+        if flag == "--keep-env":
+            options.keep_env = True
+        elif flag == "--python" or flag.startswith("--python="):
+            value = flag.partition("=")[2] if "=" in flag else (args.pop(0) if args else "")
+            if not value:
+                return error("--python needs a path to a Python interpreter")
+            options.python = value
+        else:  # a pip general option: it and everything after it belong to pip
+            args.insert(0, flag)
+            break
+    if not args:
+        print(USAGE, end="", file=sys.stderr)
+        return EXIT_CONFIG
+    verb = VERBS.get(args[0])
+    return verb(args[1:]) if verb else run_pip(options, args)
+
+
+def _about(flag: str) -> int:
+    if flag == "--version":
+        from importlib.metadata import version
+
+        print(f"pip-private {version('private-packages')}")
+    else:
+        print(USAGE, end="")
+    return 0
+
+
+def _scan(args: Sequence[str]) -> int:
+    from .scan import main as scan_main
+
+    return int(scan_main(args, sys.stdout, sys.stderr))
+
+
+def _doctor(args: Sequence[str]) -> int:
+    from .doctor import main as doctor_main
+
+    return int(doctor_main(args, sys.stdout))
+
+
+def render_command(args: Sequence[str], out: Optional[TextIO] = None) -> int:
+    """`pip-private render`: what pip will read, secrets masked, line numbers kept."""
+    out = out or sys.stdout
+    from keyring_backend.store import CredentialStore
+
+    from .masking import Masker, secret_forms
+    from .pipargs import INCLUDES, command_args
+    from .render import Renderer
+
+    store = CredentialStore(os.environ, Path.cwd())
+    if store.config.errors:
+        raise store.config.errors[0]
+    renderer = Renderer(os.environ, store.config.settings, lambda display, text: display)
+    visited: list[tuple[str, str]] = []
+    requirements: list[str] = []
+    for number, part in enumerate(command_args("install", args), start=1):
+        if part.name in INCLUDES and part.value is not None:
+            where = f"command line {part.name} {part.value}"
+            visited.append((part.value, renderer.include(part.value, where=where)))
+        elif part.name is None and part.value is not None:
+            requirements.append(renderer.render_value(part.value,
+                                                      f"command line argument {number}"))
+    masker = Masker(sorted({f for v in renderer.values for f in secret_forms(v)},
+                           key=len, reverse=True))
+    rendered = {f.display for f in renderer.files}
+    for rendered_file in renderer.files:
+        body = "".join(f"{n:>4}  {line}\n" for n, line in
+                       enumerate(rendered_file.text.splitlines(), start=1) if line)
+        _write_masked(out, masker, f"# {rendered_file.display} (rendered)\n{body}")
+    for name, path in visited:
+        if path not in rendered:
+            out.write(f"# {name}: no references; pip reads it as it is\n")
+    if requirements:
+        _write_masked(out, masker, "# command line\n" + "".join(
+            f"      {line}\n" for line in requirements))
+    out.flush()
+    return 0
+
+
+def _write_masked(out: TextIO, masker: Masker, text: str) -> None:
+    data = masker.feed(text.encode("utf-8")) + masker.flush()
+    out.write(data.decode("utf-8", "replace"))
+
+
+VERBS: dict[str, Callable[[Sequence[str]], int]] = {
+    "render": render_command,
+    "doctor": _doctor,
+    "scan": _scan,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

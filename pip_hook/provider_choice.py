@@ -1,0 +1,88 @@
+"""Decide whether pip-private adds `--keyring-provider import` to a pip command.
+
+pip asks keyring only after a 401, and its default `auto` provider skips keyring entirely
+under `--no-input` (pip's `network/auth.py`). CI runs pip non-interactively, so rule
+credentials would silently not be used there. pip-private therefore passes
+`--keyring-provider import` -- unless the user chose a provider themselves (on the command
+line, in `PIP_KEYRING_PROVIDER`, or in a pip config file) or our backend is not importable
+in pip's interpreter (then `import` would find no rules and only disable `subprocess`).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+#: Commands that talk to an index, so a keyring provider matters.
+NETWORK_COMMANDS = frozenset({"install", "download", "wheel", "lock", "index", "list"})
+_KEYS = ("keyring-provider", "keyring_provider")
+
+
+def user_chose_provider(args: Sequence[str], env: Mapping[str, str], command: str,
+                        pip_prefix: Path) -> bool:
+    """True when the command line, the environment or a pip config file sets a provider."""
+    if any(a == "--keyring-provider" or a.startswith("--keyring-provider=") for a in args):
+        return True
+    isolated = "--isolated" in args or _truthy(env.get("PIP_ISOLATED", ""))
+    if not isolated and env.get("PIP_KEYRING_PROVIDER"):
+        return True
+    return any(_sets_provider(path, command) for path in _config_files(env, pip_prefix,
+                                                                       isolated))
+
+
+def backend_importable(python: str) -> bool:
+    """Whether `python` can import keyring and our backend (checked without running it for
+    our own interpreter, where the installed distribution guarantees both)."""
+    if os.path.realpath(python) == os.path.realpath(sys.executable):
+        from importlib.util import find_spec
+
+        return find_spec("keyring") is not None and find_spec("keyring_backend") is not None
+    try:
+        done = subprocess.run([python, "-c", "import keyring, keyring_backend.backend"],
+                              capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _config_files(env: Mapping[str, str], prefix: Path, isolated: bool) -> list[Path]:
+    """pip's config files (`pip/_internal/configuration.py`), lowest precedence first."""
+    env_file = env.get("PIP_CONFIG_FILE")
+    xdg_dirs = env.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs.split(os.pathsep) if d]
+    files.append(Path("/etc/pip.conf"))
+    if not isolated and not (env_file and os.path.exists(env_file)):
+        home = Path(env.get("HOME") or Path.home())
+        config_home = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+        files += [home / ".pip" / "pip.conf", config_home / "pip" / "pip.conf"]
+    files.append(prefix / "pip.conf")
+    if env_file and env_file != os.devnull:
+        files.append(Path(env_file))
+    return files
+
+
+def _sets_provider(path: Path, command: str) -> bool:
+    if not path.is_file():
+        return False
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return False  # pip reports a broken config file itself
+    return any(parser.has_option(section, key) for section in ("global", command)
+               if parser.has_section(section) for key in _KEYS)
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def pip_prefix(python: str) -> Path:
+    """`sys.prefix` of pip's interpreter: ours, or the venv that holds `python`."""
+    if os.path.realpath(python) == os.path.realpath(sys.executable):
+        return Path(sys.prefix)
+    return Path(python).absolute().parent.parent

@@ -1,0 +1,225 @@
+"""Render one requirements line the way pip reads it, with DESIGN.md's reference grammar.
+
+The pipeline is pip's own (`pip/_internal/req/req_file.py::preprocess`): decode, join `\\`
+continuations, strip comments (`(^|\\s+)#.*$`), then resolve references. It works on
+`(line_number, text)` pairs with the environment passed in, so it is pure and testable.
+
+pip parses our output again, so a substituted value must survive that second pass
+unchanged: a value in the userinfo of a URL is percent-encoded (tokens with `@ : / # % ?`
+or spaces work); elsewhere it is verbatim, and a value that pip would re-read differently
+(a line break, a ` #` that starts a comment, a trailing `\\`) is an error, not a surprise.
+"""
+
+from __future__ import annotations
+
+import codecs
+import locale
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+from keyring_backend.errors import UnresolvedReference
+from keyring_backend.providers import ResolveContext, resolve_reference
+from keyring_backend.references import Reference, parse_template
+
+COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+#: What pip itself expands in a requirements file (upper-case names only).
+PIP_ENV_VAR_RE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_AUTHORITY_END = re.compile(r"[/?#\s]")
+_PLACEHOLDER = "\x00"
+_GIT_USERINFO = re.compile(r"git\+(?P<scheme>https?)://(?P<userinfo>[^/@\s]+)@"
+                           r"(?P<host>[^/\s?#@]+)(?P<path>[^\s?#]*)")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"))
+_PEP263 = re.compile(rb"coding[:=]\s*([-\w.]+)")
+
+
+class RenderError(UnresolvedReference):
+    """A substituted value would change how pip parses the line (see the module docstring)."""
+
+
+@dataclass
+class RenderedLine:
+    """One logical line after substitution, and what it consumed."""
+
+    text: str
+    values: list[str] = field(default_factory=list)  # every substituted secret value
+    env_names: set[str] = field(default_factory=set)  # variables read as secrets
+    git_credentials: list[GitCredential] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GitCredential:
+    """A credential lifted out of a `git+` URL, for git's credential helper to answer."""
+
+    url: str  # scheme://host[:port]/path of the repository, no userinfo, no @rev
+    username: str = field(repr=False)
+    password: str = field(repr=False)
+
+
+def decode_requirements(data: bytes) -> str:
+    """Decode a requirements file exactly as pip does: BOM, PEP 263 comment, UTF-8, locale."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding)
+    for line in data.split(b"\n")[:2]:
+        if line[:1] == b"#":
+            found = _PEP263.search(line)
+            if found:
+                return data.decode(found.group(1).decode("ascii"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode(locale.getpreferredencoding(False) or "utf-8")
+
+
+def preprocess(text: str) -> Iterator[tuple[int, str]]:
+    """pip's `join_lines` + `ignore_comments`: logical lines with their first line number."""
+    yield from _ignore_comments(_join_lines(enumerate(text.splitlines(), start=1)))
+
+
+def _join_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    primary = 0
+    pending: list[str] = []
+    for number, physical in lines:
+        line = physical
+        if not line.endswith("\\") or COMMENT_RE.match(line):
+            if COMMENT_RE.match(line):
+                line = " " + line  # a comment ends a continuation (pip does the same)
+            if pending:
+                pending.append(line)
+                yield primary, "".join(pending)
+                pending = []
+            else:
+                yield number, line
+        else:
+            if not pending:
+                primary = number
+            pending.append(line.strip("\\"))
+    if pending:
+        yield primary, "".join(pending)
+
+
+def _ignore_comments(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    for number, line in lines:
+        stripped = COMMENT_RE.sub("", line).strip()
+        if stripped:
+            yield number, stripped
+
+
+def render_line(line: str, ctx: ResolveContext) -> RenderedLine:
+    """Resolve every reference in one logical line; raise `UnresolvedReference` subclasses.
+    `ctx.where` names the place ("requirements.txt:3") in every error."""
+    where = ctx.where
+    template = parse_template(line, where)
+    if template.is_literal:
+        return RenderedLine("".join(p for p in template.parts if isinstance(p, str)))
+    skeleton = "".join(p if isinstance(p, str) else _PLACEHOLDER for p in template.parts)
+    userinfo = _userinfo_of(skeleton)
+    out: list[str] = []
+    result = RenderedLine("")
+    index = 0
+    secret_in_userinfo = False
+    for part in template.parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        value = resolve_reference(part, ctx)
+        _record(part, value, ctx, result)
+        authority = userinfo.get(index)
+        if authority is None:
+            if "\n" in value or "\r" in value:
+                raise RenderError(f"{where}: the value of {part.display} holds a line break, "
+                                  "which would split the requirements line")
+            out.append(value)
+        else:
+            encoded, used_colon = _encode_userinfo(value, keep_first_colon=authority.open)
+            authority.open = authority.open and not used_colon
+            out.append(encoded)
+            if _recorded(part, ctx):
+                # pip shows a URL's username (it redacts only the password): the masker
+                # must know each half of a split value, and the exact encoded text.
+                result.values += [encoded, *(value.split(":", 1) if used_colon else [])]
+                secret_in_userinfo = True
+        index += 1
+    result.text = "".join(out)
+    if secret_in_userinfo:
+        result.text = _lift_git_credentials(result.text, result.git_credentials)
+    names = ", ".join(ref.display for ref in template.references)
+    if COMMENT_RE.search(result.text):
+        raise RenderError(f"{where}: a value substituted for {names} holds ' #', which pip "
+                          "would read as the start of a comment; only values in the userinfo "
+                          "of a URL (https://user:${TOKEN}@host/) are percent-encoded")
+    if result.text.endswith("\\"):
+        raise RenderError(f"{where}: a value substituted for {names} ends with '\\', which "
+                          "pip would read as a line continuation")
+    return result
+
+
+def _lift_git_credentials(text: str, found: list[GitCredential]) -> str:
+    """Take the userinfo out of `git+http(s)://` URLs: pip would hand the URL to git, whose
+    argv and `.git/config` any local user can read. git gets the credential from
+    `git-credential-private-packages` instead (run.py registers it). A token alone in the
+    userinfo (`https://TOKEN@host`) becomes both username and password: hosts that accept a
+    token as the username (GitHub, Azure DevOps) ignore the username when the password is a
+    token, and GitLab needs it as the password."""
+    def lift(match: re.Match[str]) -> str:
+        scheme, userinfo, host, path = match.group("scheme", "userinfo", "host", "path")
+        user, colon, password = userinfo.partition(":")
+        user, password = unquote(user), unquote(password)
+        repository = path.rsplit("@", 1)[0] if "@" in path else path
+        found.append(GitCredential(f"{scheme}://{host}{repository}", user,
+                                   password if colon else user))
+        return f"git+{scheme}://{host}{path}"
+
+    return _GIT_USERINFO.sub(lift, text)
+
+
+def _recorded(ref: Reference, ctx: ResolveContext) -> bool:
+    """Whether a value is a secret to mask: an env reference that fell back to its `:-`
+    text used text from the file itself, which is not secret."""
+    return ref.kind != "env" or bool(ctx.env.get(ref.target))
+
+
+def _record(ref: Reference, value: str, ctx: ResolveContext, result: RenderedLine) -> None:
+    if _recorded(ref, ctx):
+        result.values.append(value)
+        if ref.kind == "env":
+            result.env_names.add(ref.target)
+
+
+@dataclass
+class _Userinfo:
+    open: bool  # no `:` separator seen yet (neither literal nor from a value)
+
+
+def _userinfo_of(skeleton: str) -> dict[int, _Userinfo]:
+    """Map each placeholder (by index) that stands in the userinfo of a URL to that
+    userinfo. Decided on the template, before substitution: a value may hold `@` or `/`."""
+    positions = [i for i, ch in enumerate(skeleton) if ch == _PLACEHOLDER]
+    found: dict[int, _Userinfo] = {}
+    for scheme in _SCHEME.finditer(skeleton):
+        start = scheme.end()
+        end_match = _AUTHORITY_END.search(skeleton, start)
+        end = end_match.start() if end_match else len(skeleton)
+        at = skeleton.rfind("@", start, end)
+        if at < 0:
+            continue
+        info = _Userinfo(open=":" not in skeleton[start:at])
+        for placeholder_index, pos in enumerate(positions):
+            if start <= pos < at:
+                found[placeholder_index] = info
+    return found
+
+
+def _encode_userinfo(value: str, *, keep_first_colon: bool) -> tuple[str, bool]:
+    """Percent-encode a userinfo value. When the line has no literal `:` in that userinfo,
+    the first `:` of the values is the user/password separator, as with pip's own `${VAR}`
+    (`https://${CREDENTIALS}@host` with `user:token`), so it stays."""
+    if keep_first_colon and ":" in value:
+        user, _, password = value.partition(":")
+        return f"{quote(user, safe='')}:{quote(password, safe='')}", True
+    return quote(value, safe=""), False

@@ -1,0 +1,250 @@
+"""`pip-private <pip command> [args]`: render, then run pip with nothing secret in its argv.
+
+Steps, in order:
+1. Render every `-r` / `-c` / `--build-constraint` file (render.py) into memory files.
+2. Render references in the arguments themselves. A value that holds a secret never stays
+   in pip's argv (any user can read a process's argv): requirements and index options move
+   into one more rendered file given as `-r`; other options move to pip's own
+   `PIP_<OPTION>` environment variable.
+3. Build pip's environment: variables consumed as secrets are removed (build backends
+   inherit pip's environment) unless `--keep-env` or a rule still needs them; git gets our
+   credential helper through `GIT_CONFIG_*`.
+4. Add `--keyring-provider import` (provider_choice.py), run pip through the masker, and
+   return pip's exit code. Rendered files are gone afterwards whatever happened.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Callable, Optional
+
+from keyring_backend.errors import ConfigError
+from keyring_backend.references import parse_template
+from keyring_backend.store import CredentialStore
+
+from .masking import Masker, secret_forms
+from .memfiles import RenderedFiles
+from .outputs import ENV_OPTIONS, FILE_OPTIONS, MaskedOutputs
+from .pipargs import (
+    GENERAL_FLAGS,
+    GENERAL_VALUE,
+    INCLUDES,
+    READS_REQUIREMENTS,
+    Arg,
+    command_args,
+    find_command,
+    join_args,
+    split_args,
+)
+from .render import Renderer
+
+#: Options that a requirements file may also hold, so a secret-bearing value moves there.
+_MOVABLE = frozenset({"--index-url", "--extra-index-url", "--find-links", "--editable",
+                      "--trusted-host"})
+_SYNTHETIC_COMMANDS = frozenset({"install", "download", "wheel", "lock"})
+GIT_RULE_PREFIX = "PRIVATE_PACKAGES_PIP_PRIVATE_GIT_"
+
+
+@dataclass
+class Options:
+    python: str
+    keep_env: bool = False
+
+
+def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None) -> int:
+    """Render, run pip, return its exit code (our own errors raise PrivatePackagesError)."""
+    cwd = cwd or Path.cwd()
+    store = CredentialStore(os.environ, cwd)
+    config = store.config
+    if config.errors:
+        raise config.errors[0]
+    index = find_command(args)
+    general = split_args(args[:index] if index >= 0 else args, GENERAL_VALUE, GENERAL_FLAGS, {})
+    command = args[index] if index >= 0 else None
+    rest = command_args(command, args[index + 1:]) if command else []
+    reexec = any(p.name == "--python" for p in general + rest) or bool(os.environ.get(
+        "PIP_PYTHON"))
+    with _terminating_cleanly(), RenderedFiles(use_memfd=None if not reexec else False) as files:
+        renderer = Renderer(os.environ, config.settings, files.add, cwd)
+        pip_env: dict[str, str] = {}
+        if command in READS_REQUIREMENTS:
+            _render_includes(renderer, rest)
+        synthetic = _render_values(renderer, general, pip_env, allow_file=False)
+        synthetic += _render_values(renderer, rest, pip_env,
+                                    allow_file=command in _SYNTHETIC_COMMANDS)
+        if synthetic:
+            path = files.add("command line", "\n".join(synthetic) + "\n")
+            rest.insert(0, Arg(["-r", path], "--requirement", path))
+        env = _pip_environment(renderer, store, options.keep_env, cwd)
+        env.update(pip_env)
+        _refuse_pip_expansion(renderer, env)
+        masker_factory = _masker_factory(renderer, files)
+        outputs = MaskedOutputs(masker_factory)
+        try:
+            _redirect_output_files(outputs, general, rest, env)
+            argv = [options.python, "-m", "pip", *join_args(general)]
+            if command is not None:
+                argv += [command, *_keyring_provider(options, args, env, command),
+                         *join_args(rest)]
+            return _run(argv, env, [*files.fds, *outputs.fds], masker_factory)
+        finally:
+            outputs.finish()
+            for problem in outputs.errors:
+                print(f"pip-private: warning: {problem}", file=sys.stderr)
+
+
+def _render_includes(renderer: Renderer, parts: list[Arg]) -> None:
+    for part in parts:
+        if part.name in INCLUDES and part.value is not None:
+            where = f"command line {part.name} {part.value}"
+            path = renderer.include(part.value, where=where)
+            if any(f.path == path for f in renderer.files):
+                part.value, part.changed = path, True
+
+
+def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str], *,
+                   allow_file: bool) -> list[str]:
+    """Render references in argument values; return the lines that must leave argv."""
+    moved: list[str] = []
+    keep: list[Arg] = []
+    for number, part in enumerate(parts, start=1):
+        if part.value is None or "${" not in part.value or part.name in INCLUDES:
+            keep.append(part)
+            continue
+        before = len(renderer.values)
+        where = f"command line argument {number}"
+        text = renderer.render_value(part.value, where)
+        if len(renderer.values) == before:  # fallback text or `$${`: nothing secret
+            part.value, part.changed = text, True
+            keep.append(part)
+        elif part.name is None and allow_file:
+            moved.append(text)
+        elif part.name in _MOVABLE and allow_file:
+            moved.append(f"{part.name} {shlex.quote(text)}")
+        elif part.name is not None and part.name.startswith("--") and part.name != "--":
+            variable = "PIP_" + part.name[2:].upper().replace("-", "_")
+            if variable in os.environ or variable in pip_env:
+                raise ConfigError(f"{where}: {part.name} holds a secret, which pip-private "
+                                  f"passes to pip as {variable}, but {variable} is already "
+                                  "set; use one of the two")
+            pip_env[variable] = text
+        else:
+            raise ConfigError(f"{where}: a secret in this argument would show in pip's "
+                              "process arguments; put it in a requirements file or a "
+                              "credential rule instead")
+    parts[:] = keep
+    return moved
+
+
+def _pip_environment(renderer: Renderer, store: CredentialStore, keep_env: bool,
+                     cwd: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    if not keep_env:
+        for name in renderer.env_names - _names_rules_need(store):
+            env.pop(name, None)
+    for number, credential in enumerate(renderer.git_credentials, start=1):
+        # An env-defined rule per git URL that carried a credential; the values sit in
+        # variables of their own, so the rule holds references only (config.py).
+        prefix, value = f"{GIT_RULE_PREFIX}{number}_", f"PIP_PRIVATE_GIT_{number}_"
+        env.update({f"{prefix}URL": credential.url,
+                    f"{prefix}USERNAME": "${" + value + "USER}",
+                    f"{prefix}PASSWORD": "${" + value + "TOKEN}",
+                    f"{value}USER": credential.username,
+                    f"{value}TOKEN": credential.password})
+        if credential.url.startswith("http:"):  # the user's own URL already used http
+            env[f"{prefix}ALLOW_HTTP"] = "true"
+    from keyring_backend.git_credential import git_config_env
+
+    env.update(git_config_env(env, project_dir=cwd))
+    return env
+
+
+def _names_rules_need(store: CredentialStore) -> set[str]:
+    """Variables the keyring backend inside pip still reads for a rule."""
+    names: set[str] = set()
+    for rule in store.config.rules.rules:
+        for text in (rule.username, rule.password):
+            try:
+                template = parse_template(text, rule.origin)
+            except ConfigError:
+                continue
+            names |= {ref.target for ref in template.references if ref.kind == "env"}
+    return names
+
+
+def _refuse_pip_expansion(renderer: Renderer, env: dict[str, str]) -> None:
+    for where, name in renderer.pip_expandable:
+        if env.get(name):
+            raise ConfigError(f"{where}: the rendered line holds ${{{name}}}, which pip "
+                              f"would replace with the value of {name} itself (pip has no "
+                              "escape for it); unset the variable for this run or rename it")
+
+
+def _keyring_provider(options: Options, args: Sequence[str], env: dict[str, str],
+                      command: str) -> list[str]:
+    from .provider_choice import (
+        NETWORK_COMMANDS,
+        backend_importable,
+        pip_prefix,
+        user_chose_provider,
+    )
+
+    if command not in NETWORK_COMMANDS:
+        return []
+    if user_chose_provider(args, env, command, pip_prefix(options.python)):
+        return []
+    return ["--keyring-provider", "import"] if backend_importable(options.python) else []
+
+
+def _masker_factory(renderer: Renderer, files: RenderedFiles) -> Callable[[], Masker]:
+    needles = sorted({form for value in renderer.values for form in secret_forms(value)},
+                     key=len, reverse=True)
+    # pip names rendered files by the path it was given; show the user's file name instead.
+    replacements = {path.encode(): display.encode() for path, display in files.paths.items()}
+    return lambda: Masker(needles, replacements)
+
+
+def _redirect_output_files(outputs: MaskedOutputs, general: list[Arg], rest: list[Arg],
+                           env: dict[str, str]) -> None:
+    for part in general + rest:
+        name, value = part.name, part.value
+        if name in FILE_OPTIONS and name is not None and value is not None and value != "-":
+            part.value, part.changed = outputs.redirect(name, value), True
+    named = {part.name for part in general + rest}
+    for variable, option in ENV_OPTIONS.items():
+        target = env.pop(variable, None)
+        if target and option not in named:
+            path = outputs.redirect(option, target)
+            general.append(Arg([option, path], option, path))
+
+
+def _run(argv: list[str], env: dict[str, str], pass_fds: list[int],
+         masker_factory: Callable[[], Masker]) -> int:
+    from .runner import run_masked
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return run_masked(argv, env=env, pass_fds=pass_fds, masker_factory=masker_factory)
+
+
+@contextmanager
+def _terminating_cleanly() -> Iterator[None]:
+    """Turn SIGTERM/SIGHUP during rendering into SystemExit, so `finally` blocks (and the
+    rendered files' cleanup) run; the runner takes over the signals while pip runs."""
+    def stop(signum: int, frame: Optional[FrameType]) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,342 @@
+"""`pip-private` from the installed wheel driving real pip against pypiserver (401 and 403
+modes) and a real `git http-backend`, with the leak matrix of the issue: after every
+scenario the canaries are absent from stdout, stderr, every file under the test's
+directory (home, caches, target, logs, temp dir), and the argv of pip and of git."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from support.git_server import GitServer
+from support.pypi_server import PrivateIndex
+from support.shims import install_recording_shim
+from tests.conftest import Clients, make_canary
+from tests.leaks import assert_not_in_files, assert_not_in_texts
+
+pytestmark = pytest.mark.e2e
+
+USER = "deploy-bot"
+GIT = "/usr/bin/git"
+
+
+@dataclass
+class Job:
+    """One simulated user: a project dir, an environment, recorders for child argv."""
+
+    root: Path
+    project: Path
+    env: dict[str, str]
+    pip_private: Path
+    python_shim: Path
+    argv_log: Path
+
+    def run(self, *args: str, timeout: float = 120, **popen: object
+            ) -> subprocess.CompletedProcess[str]:
+        argv = [str(self.pip_private), "--python", str(self.python_shim), *args]
+        return subprocess.run(argv, cwd=self.project, env=self.env, capture_output=True,
+                              text=True, timeout=timeout, check=False)
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def assert_clean(self, secret: str, result: subprocess.CompletedProcess[str]) -> None:
+        texts = {"stdout": result.stdout, "stderr": result.stderr}
+        if self.argv_log.exists():
+            texts["child argv"] = self.argv_log.read_text()
+        assert_not_in_texts(secret, texts, username=USER)
+        assert assert_not_in_files(secret, [self.root], username=USER) > 0
+        leftovers = [p.name for p in (self.root / "tmp").iterdir() if "pip-private" in p.name]
+        assert leftovers == [], f"rendered files left behind: {leftovers}"
+
+
+@pytest.fixture
+def job(tmp_path: Path, clients: Clients, client_env: dict[str, str]) -> Job:
+    """pip-private from the pip client venv; pip's interpreter and git behind recording
+    shims (their argv is where a token in a URL would show)."""
+    argv_log = tmp_path / "argv.log"
+    shims = tmp_path / "shims"
+    install_recording_shim(shims, "git", GIT, argv_log)
+    python_shim = install_recording_shim(shims, "pip-python", str(clients.pip_python),
+                                         argv_log)
+    for name in ("tmp", "project", "target"):
+        (tmp_path / name).mkdir()
+    env = {**client_env, "PATH": f"{shims}:{client_env['PATH']}",
+           "TMPDIR": str(tmp_path / "tmp"), "GIT_TERMINAL_PROMPT": "0",
+           "GIT_CONFIG_NOSYSTEM": "1", "PIP_NO_INPUT": "1"}
+    return Job(tmp_path, tmp_path / "project", env,
+               clients.pip_python.parent / "pip-private", python_shim, argv_log)
+
+
+def index_line(index: PrivateIndex, password_ref: str = "${VIKTOR_APP_SECRET#pypi}") -> str:
+    host = index.url.removeprefix("http://")
+    return f"--index-url http://${{PYPI_USER}}:{password_ref}@{host}/simple/\n"
+
+
+def packed(secret: str) -> str:
+    """A VIKTOR-style secret: several tokens in one variable (JSON)."""
+    return json.dumps({"pypi": secret, "git": make_canary("git"), "other": "x"})
+
+
+def installed(job: Job) -> list[str]:
+    return sorted(p.name for p in (job.root / "target").iterdir())
+
+
+def test_nested_files_packed_secret_and_constraints_install(
+        job: Job, private_index: PrivateIndex, canary: str) -> None:
+    job.write("requirements.txt", "# private index, token from the CI secret\n"
+              + index_line(private_index) + "-r reqs/app.txt\n")
+    job.write("reqs/app.txt", "-c ../constraints.txt\nacme-internal\n")
+    job.write("constraints.txt", "acme-internal==${ACME_VERSION:-1.0.0}\n")
+    job.env.update(PYPI_USER=USER, VIKTOR_APP_SECRET=packed(canary))
+    result = job.run("install", "--target", str(job.root / "target"), "-r",
+                     "requirements.txt")
+    assert result.returncode == 0, result.stderr
+    assert "acme_internal" in installed(job)
+    # pip redacts the password; the masker also hides the username, a substituted value.
+    assert "Looking in indexes: http://****:****@" in result.stdout
+    assert any(r.authorized for r in private_index.requests)
+    job.assert_clean(canary, result)
+
+
+@pytest.mark.parametrize("secret", [
+    "tok-simple-0123456789",
+    "tok-x@y:z/w#v%u?t s&r+q",
+    "tok-base64ish+/=AbC==",
+], ids=["plain", "specials", "base64ish"])
+def test_secret_characters_in_userinfo(job: Job, sample_wheels: Path, tmp_path: Path,
+                                       secret: str) -> None:
+    # HTTP secrets stay ASCII: requests encodes Basic credentials as latin-1 (conftest's
+    # make_canary); non-ASCII values are covered where they are rendered (test_reqfile).
+    root = tmp_path / "packages"
+    shutil.copytree(sample_wheels, root)
+    with PrivateIndex(root, password=secret, username=USER) as index:
+        job.write("r.txt", index_line(index, "${TOKEN}") + "acme-internal\n")
+        job.env.update(PYPI_USER=USER, TOKEN=secret)
+        result = job.run("install", "--target", str(job.root / "target"), "-r", "r.txt")
+    assert result.returncode == 0, result.stderr
+    job.assert_clean(secret, result)
+
+
+SCENARIOS = {
+    # name: (extra args, requirements body after the index line, expected exit code)
+    "success": ([], "acme-internal\n", 0),
+    "verbose": (["-vvv"], "acme-internal\n", 0),
+    "log-file": (["--log", "LOG"], "acme-internal\n", 0),
+    "wrong-token": ([], "acme-internal\n", 1),
+    "not-found": ([], "acme-internal\n", 1),
+    "parse-error": ([], "acme-internal @ http://u:${TOKEN}@h.example/x.whl ]]\n", 1),
+    "unknown-option": (["--no-such-option"], "acme-internal\n", 2),
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIOS.keys())
+def test_leak_matrix(job: Job, private_index: PrivateIndex, canary: str,
+                     scenario: str) -> None:
+    extra, body, expected = SCENARIOS[scenario]
+    token = make_canary("wrong") if scenario == "wrong-token" else canary
+    line = index_line(private_index, "${TOKEN}")
+    if scenario == "not-found":
+        line = line.replace("/simple/", "/no/such/index/")
+    job.write("r.txt", line + body)
+    job.env.update(PYPI_USER=USER, TOKEN=token)
+    log = job.root / "pip.log"
+    args = [str(log) if a == "LOG" else a for a in extra]
+    result = job.run("install", *args, "--target", str(job.root / "target"), "-r", "r.txt")
+    assert result.returncode == expected, result.stdout + result.stderr
+    if scenario == "log-file":
+        assert "acme-internal" in log.read_text()  # pip's log, through the masker
+    if scenario == "parse-error":
+        assert "****" in result.stderr and "r.txt" in result.stderr
+    for secret in {token, canary}:
+        job.assert_clean(secret, result)
+
+
+def test_403_index(job: Job, sample_wheels: Path, tmp_path: Path, canary: str) -> None:
+    root = tmp_path / "packages"
+    shutil.copytree(sample_wheels, root)
+    with PrivateIndex(root, password=canary, username=USER, mode=403) as index:
+        job.write("r.txt", index_line(index, "${TOKEN}") + "acme-internal\n")
+        job.env.update(PYPI_USER=USER, TOKEN=make_canary("wrong"))
+        result = job.run("install", "--target", str(job.root / "target"), "-r", "r.txt")
+    assert result.returncode == 1
+    job.assert_clean(canary, result)
+    job.assert_clean(job.env["TOKEN"], result)
+
+
+def test_unset_variable_stops_before_pip(job: Job, private_index: PrivateIndex) -> None:
+    job.write("r.txt", "acme-internal\n")
+    job.write("sub/more.txt", "\n" + index_line(private_index, "${MISSING_TOKEN}"))
+    job.write("r.txt", "-r sub/more.txt\nacme-internal\n")
+    job.env["PYPI_USER"] = USER
+    result = job.run("install", "-r", "r.txt")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "MISSING_TOKEN" in result.stderr and "sub/more.txt:2" in result.stderr
+    assert " -m pip" not in (job.argv_log.read_text() if job.argv_log.exists() else "")
+
+
+def test_secrets_in_arguments_never_reach_pips_argv(job: Job, private_index: PrivateIndex,
+                                                   canary: str) -> None:
+    host = private_index.url.removeprefix("http://")
+    job.env.update(TOKEN=canary)
+    wheel = "acme_internal-1.0.0-py3-none-any.whl"
+    result = job.run("install", "--target", str(job.root / "target"),
+                     f"acme-internal @ http://{USER}:${{TOKEN}}@{host}/packages/{wheel}")
+    assert result.returncode == 0, result.stderr
+    assert "acme_internal" in installed(job)
+    job.assert_clean(canary, result)
+    shutil.rmtree(job.root / "target")
+    (job.root / "target").mkdir()
+    result = job.run("install", "--target", str(job.root / "target"), "-i",
+                     f"http://{USER}:${{TOKEN}}@{host}/simple/", "acme-internal")
+    assert result.returncode == 0, result.stderr
+    job.assert_clean(canary, result)
+
+
+def test_rule_credentials_work_under_no_input(job: Job, private_index: PrivateIndex,
+                                             canary: str) -> None:
+    """pip's default keyring provider skips keyring under --no-input; pip-private passes
+    `--keyring-provider import` so a rule's credential is used -- unless the user chose."""
+    job.write("r.txt", f"--index-url {private_index.simple_url}\nacme-internal\n")
+    job.env.update(PRIVATE_PACKAGES_IDX_URL=private_index.url,
+                   PRIVATE_PACKAGES_IDX_USERNAME=USER,
+                   PRIVATE_PACKAGES_IDX_PASSWORD="${IDX_TOKEN}", IDX_TOKEN=canary)
+    target = str(job.root / "target")
+    result = job.run("install", "--no-input", "--target", target, "-r", "r.txt")
+    assert result.returncode == 0, result.stderr
+    job.assert_clean(canary, result)
+    chose = job.run("install", "--no-input", "--keyring-provider", "disabled", "--target",
+                    target, "--force-reinstall", "-r", "r.txt")
+    assert chose.returncode == 1 and "from versions: none" in chose.stderr
+
+
+def test_consumed_variables_leave_pips_environment(job: Job, tmp_path: Path) -> None:
+    """Build backends inherit pip's environment: a variable consumed as a secret is removed
+    (unless --keep-env); one a rule still needs stays."""
+    env_log = tmp_path / "env.log"
+    shim = tmp_path / "shims" / "pip-python"
+    shim.write_text(shim.read_text().replace(
+        "exec ", f"env | cut -d= -f1 > {env_log}\nexec ", 1))
+    job.write("r.txt", "pkg==${VERSION_SECRET}\n")
+    job.env.update(VERSION_SECRET="1.0", RULE_TOKEN="tok-rule-0123",
+                   PRIVATE_PACKAGES_X_URL="https://x.example/",
+                   PRIVATE_PACKAGES_X_PASSWORD="${RULE_TOKEN}")
+    job.run("download", "--no-index", "-d", str(tmp_path / "dl"), "-r", "r.txt")
+    names = env_log.read_text().split()
+    assert "VERSION_SECRET" not in names and "RULE_TOKEN" in names
+    job.run("--keep-env", "download", "--no-index", "-d", str(tmp_path / "dl"), "-r", "r.txt")
+    assert "VERSION_SECRET" in env_log.read_text().split()
+
+
+@pytest.fixture
+def git_server(tmp_path: Path, canary: str) -> Iterator[GitServer]:
+    files = {"pyproject.toml": '[build-system]\nrequires = ["flit_core>=3.4,<4"]\n'
+                               'build-backend = "flit_core.buildapi"\n\n[project]\n'
+                               'name = "acme-git"\nversion = "1.0.0"\ndescription = "x"\n',
+             "acme_git/__init__.py": 'VERSION = "1.0.0"\n'}
+    with GitServer(tmp_path / "repos", password=canary, username=USER) as server:
+        server.make_repo("acme-git", files)
+        yield server
+
+
+@pytest.mark.parametrize("form", ["token-in-url", "rule"])
+def test_git_editable_then_freeze_are_clean(job: Job, git_server: GitServer, canary: str,
+                                            clients: Clients, form: str) -> None:
+    """An editable git install (token in the URL through a reference, or a rule with no
+    token in the URL at all), then `pip freeze`: git's argv, .git/config, direct_url.json
+    and freeze all stay clean -- the credential reaches git through its helper."""
+    host = git_server.url.removeprefix("http://")
+    if form == "rule":
+        url = f"{git_server.url}/acme-git.git"
+        job.env.update(PRIVATE_PACKAGES_GIT_URL=url, PRIVATE_PACKAGES_GIT_USERNAME=USER,
+                       PRIVATE_PACKAGES_GIT_PASSWORD="${GIT_TOKEN}")
+    else:
+        url = f"http://{USER}:${{GIT_TOKEN}}@{host}/acme-git.git"
+    job.env["GIT_TOKEN"] = canary
+    venv = job.root / "venv"
+    # Test infrastructure, not the job: the seed packages come from PyPI with this
+    # machine's own network settings, which the job's minimal environment leaves out.
+    subprocess.run([str(clients.uv), "venv", "--quiet", "--seed", "--python",
+                    sys.executable, str(venv)], check=True)
+    job.write("r.txt", f"-e git+{url}#egg=acme-git\n")
+    result = subprocess.run(
+        [str(job.pip_private), "--python", str(venv / "bin/python"), "install", "--src",
+         str(job.root / "src"), "-r", "r.txt"],
+        cwd=job.project, env=job.env, capture_output=True, text=True, timeout=180,
+        check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    checkout = job.root / "src" / "acme-git"
+    assert (checkout / ".git" / "config").is_file()
+    assert "git clone" in child_argv(job)
+    freeze = subprocess.run([str(venv / "bin/python"), "-m", "pip", "freeze"],
+                            capture_output=True, text=True, check=True, env=job.env)
+    assert "acme-git" in freeze.stdout
+    job.assert_clean(canary, result)
+    assert_not_in_texts(canary, {"freeze": freeze.stdout}, username=USER)
+
+
+def child_argv(job: Job) -> str:
+    return job.argv_log.read_text() if job.argv_log.exists() else ""
+
+
+@pytest.mark.parametrize("mode", ["memfd", "directory"])
+def test_sigint_during_install_leaves_nothing(job: Job, canary: str, mode: str) -> None:
+    """SIGINT while pip waits on a server that never answers: pip stops, the rendered
+    files are gone, and nothing leaked on the way out."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        job.write("r.txt", f"--index-url http://{USER}:${{TOKEN}}@127.0.0.1:{port}/simple/\n"
+                           "acme-internal\n")
+        job.env.update(TOKEN=canary, **({"PIP_PRIVATE_NO_MEMFD": "1"}
+                                        if mode == "directory" else {}))
+        argv = [str(job.pip_private), "--python", str(job.python_shim), "install",
+                "--timeout", "60", "--retries", "0", "--target", str(job.root / "target"),
+                "-r", "r.txt"]
+        proc = subprocess.Popen(argv, cwd=job.project, env=job.env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        accepted = threading.Event()
+        threading.Thread(target=lambda: (silent.accept(), accepted.set()), daemon=True).start()
+        assert accepted.wait(60), "pip never connected"
+        if mode == "directory":
+            assert any("pip-private" in p.name for p in (job.root / "tmp").iterdir())
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    job.assert_clean(canary, subprocess.CompletedProcess(argv, proc.returncode, stdout,
+                                                         stderr))
+
+
+def test_twenty_concurrent_runs_do_not_interfere(job: Job, private_index: PrivateIndex,
+                                                 canary: str) -> None:
+    job.write("r.txt", index_line(private_index, "${TOKEN}") + "acme-internal\n")
+    job.env.update(PYPI_USER=USER, TOKEN=canary)
+    procs = []
+    for number in range(20):
+        target = job.root / f"t{number}"
+        procs.append(subprocess.Popen(
+            [str(job.pip_private), "install", "--no-deps", "--target", str(target),
+             "-r", "r.txt"], cwd=job.project, env=job.env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    outputs = [proc.communicate(timeout=300) for proc in procs]
+    for number, (proc, (stdout, stderr)) in enumerate(zip(procs, outputs)):
+        assert proc.returncode == 0, stderr
+        assert (job.root / f"t{number}" / "acme_internal").is_dir()
+        job.assert_clean(canary, subprocess.CompletedProcess([], 0, stdout, stderr))
