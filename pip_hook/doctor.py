@@ -1,0 +1,299 @@
+"""`pip-private doctor`: check everything a `pip-private` run would need, print no value.
+
+A failing install says little ("401", "no matching distribution"); doctor walks the same
+inputs and names the broken link: a configuration error, a requirements file or include
+that cannot be read (or a cycle), each `${...}` reference (file:line, provider, found or
+why not), each credential rule (username and password found, which providers answer), and
+each index the files, arguments or `PIP_INDEX_URL` / `PIP_EXTRA_INDEX_URL` name, probed with
+the credential pip would send (`keyring_backend.probe`). It reports every problem, not the
+first, and exits 3 when an index rejected a credential, else 2 when anything is missing or
+broken, else 0 (doctor_report.py prints and masks the result).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, TextIO
+
+from keyring_backend.errors import ConfigError, PrivatePackagesError, UnresolvedReference
+from keyring_backend.http import split_userinfo
+from keyring_backend.probe import probe_index
+from keyring_backend.providers import ResolveContext, resolve_reference
+from keyring_backend.references import Reference, parse_template
+from keyring_backend.secret import Secret
+from keyring_backend.store import CredentialStore
+
+from . import doctor_report as dr
+from .doctor_report import Report, probe_item, rule_item, shown_url, without_place
+from .pipargs import INCLUDES, command_args, reqfile_args
+from .render import _break_args_options
+from .reqfile import decode_requirements, preprocess, render_line
+
+USAGE = """\
+usage: pip-private doctor [--no-probe] [--timeout SECONDS] [-r FILE]... [-c FILE]...
+                          [-i URL] [--extra-index-url URL] [REQUIREMENT]...
+"""
+_INDEX_OPTIONS = ("--index-url", "--extra-index-url")
+_ENV_INDEXES = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL")
+_REMOTE = ("http://", "https://", "file:")
+_NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:$|[\[<>=!~;@(])")
+
+
+@dataclass
+class Options:
+    args: list[str] = field(default_factory=list)  # pip-style: -r/-c/-i and requirements
+    probe: bool = True
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class IndexUse:
+    """An index URL as rendered (None when a reference in it is missing) and where it
+    was named; `shown` has no userinfo."""
+
+    url: Optional[str]
+    shown: str
+    where: str
+
+
+def parse_options(args: Sequence[str]) -> Optional[Options]:
+    """Doctor's own options; everything else is read as pip reads `install`. None = help."""
+    options = Options()
+    words = list(args)
+    while words:
+        word = words.pop(0)
+        if word in ("-h", "--help"):
+            return None
+        if word == "--no-probe":
+            options.probe = False
+        elif word == "--timeout" or word.startswith("--timeout="):
+            value = word.partition("=")[2] if "=" in word else (words.pop(0) if words else "")
+            try:
+                options.timeout = float(value)
+            except ValueError:
+                raise ConfigError("doctor: --timeout needs a number of seconds") from None
+        else:
+            options.args.append(word)
+    return options
+
+
+def main(args: Sequence[str], out: TextIO, env: Optional[Mapping[str, str]] = None,
+         cwd: Optional[Path] = None) -> int:
+    options = parse_options(args)
+    if options is None:
+        out.write(USAGE)
+        return 0
+    doctor = Doctor(os.environ if env is None else env, cwd or Path.cwd())
+    doctor.run(options)
+    doctor.report.write(out)
+    return doctor.report.exit_code
+
+
+class Doctor:
+    """Collects the checks of one run into `report`."""
+
+    def __init__(self, env: Mapping[str, str], cwd: Path) -> None:
+        self.env = env
+        self.cwd = cwd
+        self.store = CredentialStore(env, cwd)
+        self.report = Report()
+        self.indexes: list[IndexUse] = []
+        self.package: Optional[str] = None  # first plain requirement name, for the probe
+        self._read: set[str] = set()
+
+    def run(self, options: Options) -> None:
+        config, report = self.store.config, self.report
+        for error in config.errors:
+            report.problem(dr.CONFIGURATION, dr.ERROR, str(error))
+        if not config.errors:
+            files = ", ".join(str(p) for p in (config.project_file, config.user_file) if p)
+            report.ok(dr.CONFIGURATION, f"{len(config.rules.rules)} rule(s) loaded from "
+                                        f"{files or 'the environment only'}")
+        self.check_arguments(options.args)
+        for variable in _ENV_INDEXES:
+            for url in self.env.get(variable, "").split():
+                if "${" in url:  # pip reads its environment literally; so does pip-private
+                    report.problem(dr.INDEXES, dr.ERROR, f"{variable} holds a ${{...}} "
+                                   "reference, which pip would send as literal text; put "
+                                   "the URL in a requirements file instead")
+                else:
+                    self.indexes.append(IndexUse(url, shown_url(url), variable))
+        for rule in config.rules.rules:
+            report.add(dr.RULES, rule_item(self.store, rule, report))
+        self.check_indexes(options)
+
+    def check_arguments(self, args: Sequence[str]) -> None:
+        for number, part in enumerate(command_args("install", args), start=1):
+            if part.value is None:
+                continue
+            if part.name in INCLUDES:
+                self.check_file(part.value, where=f"command line {part.name} {part.value}")
+                continue
+            ctx = ResolveContext(env=self.env, where=f"command line argument {number}",
+                                 settings=self.store.config.settings, allow_commands=True,
+                                 base_dir=self.cwd)
+            text = self.check_line(part.value, ctx)
+            if part.name in _INDEX_OPTIONS:
+                self._add_index(text, part.value, ctx.where)
+            elif part.name is None and text is not None:
+                self._note_requirement(text)
+
+    def check_file(self, target: str, *, where: str, parent: Optional[str] = None,
+                   stack: tuple[str, ...] = ()) -> None:
+        """Check one requirements file and its includes (pip's path rules, as render.py)."""
+        if target.startswith(_REMOTE) or (parent and parent.startswith(_REMOTE)):
+            self.report.note(dr.FILES, f"{shown_url(target)} ({where}): a remote file; pip "
+                                       "fetches it itself, not checked")
+            return
+        base = os.path.dirname(parent) if parent else str(self.cwd)
+        absolute = os.path.abspath(os.path.join(base, target))
+        display = self._display(absolute)
+        if absolute in stack:
+            chain = " -> ".join(self._display(p) for p in (*stack, absolute))
+            self.report.problem(dr.FILES, dr.ERROR, f"{where}: requirements files include "
+                                                    f"each other in a cycle: {chain}")
+            return
+        if absolute in self._read:
+            return  # a diamond: already checked
+        self._read.add(absolute)
+        try:
+            text = decode_requirements(Path(absolute).read_bytes())
+        except (OSError, UnicodeError, LookupError) as exc:
+            reason = ("no such file" if isinstance(exc, FileNotFoundError)
+                      else getattr(exc, "strerror", None) or "cannot decode it")
+            self.report.problem(dr.FILES, dr.ERROR, f"{where}: cannot read requirements "
+                                                    f"file {display}: {reason}")
+            return
+        self.report.ok(dr.FILES, display if parent is None
+                       else f"{display} (included from {where})")
+        for number, line in preprocess(text):
+            # A requirements file is project content: no `${cmd:...}` (DESIGN.md).
+            ctx = ResolveContext(env=self.env, where=f"{display}:{number}",
+                                 settings=self.store.config.settings, allow_commands=False,
+                                 base_dir=Path(absolute).parent)
+            rendered = self.check_line(line, ctx)
+            self._follow_options(rendered, line, ctx.where, absolute, (*stack, absolute))
+
+    def check_line(self, line: str, ctx: ResolveContext) -> Optional[str]:
+        """Report each reference of one logical line; return the line rendered, or None
+        when it cannot be rendered."""
+        failure: Optional[UnresolvedReference] = None
+        try:
+            references = parse_template(line, ctx.where).references
+            rendered = render_line(line, ctx)
+        except UnresolvedReference as exc:
+            failure = exc
+        except PrivatePackagesError as exc:  # a malformed reference
+            self.report.problem(dr.REFERENCES, dr.ERROR, str(exc))
+            return None
+        else:
+            for value in rendered.values:
+                self.report.secret(value)
+        found = [self._check_reference(ref, ctx, resolve=failure is not None)
+                 for ref in references]
+        if failure is None:
+            return rendered.text
+        if all(found):  # each value is there, but substituting it would break the line
+            self.report.problem(dr.REFERENCES, dr.ERROR, str(failure))
+        return None
+
+    def _check_reference(self, ref: Reference, ctx: ResolveContext, *, resolve: bool) -> bool:
+        label = f"{ctx.where}  {ref.display}  {ref.kind}"
+        if resolve:  # the line failed: find out which of its references did
+            try:
+                value = resolve_reference(ref, ctx)
+            except UnresolvedReference as exc:
+                self.report.problem(dr.REFERENCES, dr.MISSING,
+                                    f"{label}  missing: {without_place(exc, ctx.where)}")
+                return False
+            if ref.kind != "env" or self.env.get(ref.target):
+                self.report.secret(value)
+        fallback = ref.kind == "env" and not self.env.get(ref.target)
+        self.report.ok(dr.REFERENCES, f"{label}  found{' (fallback text)' if fallback else ''}")
+        return True
+
+    def _follow_options(self, rendered: Optional[str], line: str, where: str, absolute: str,
+                        stack: tuple[str, ...]) -> None:
+        head, options = _break_args_options(rendered if rendered is not None else line)
+        if rendered is not None and head:
+            self._note_requirement(head)
+        try:
+            words = shlex.split(options)
+        except ValueError:
+            self.report.problem(dr.FILES, dr.ERROR, f"{where}: the options of this line "
+                                "cannot be split (an unbalanced quote?); pip refuses it too")
+            return
+        for part in reqfile_args(words):
+            if part.value is None:
+                continue
+            if rendered is None and "${" in part.value:  # its reference is reported missing
+                if part.name in _INDEX_OPTIONS:
+                    self._add_index(None, part.value, where)
+            elif part.name in INCLUDES:
+                self.check_file(part.value, parent=absolute, where=where, stack=stack)
+            elif part.name in _INDEX_OPTIONS:
+                self._add_index(part.value, part.value, where)
+
+    def check_indexes(self, options: Options) -> None:
+        probed: set[str] = set()
+        for use in self.indexes:
+            if use.url is None:
+                self.report.problem(dr.INDEXES, dr.SKIPPED, f"{use.shown} ({use.where}): not "
+                                    "probed: a reference in the URL is missing")
+                continue
+            if use.url in probed:
+                continue
+            probed.add(use.url)
+            try:
+                username, password, how, rule = self._credential_for(use.url)
+                label = f"{use.shown} ({use.where}; credential {how})"
+                if not options.probe:
+                    self.report.note(dr.INDEXES, f"{label}: not probed (--no-probe)")
+                    continue
+                result = probe_index(use.url, username=username, password=password,
+                                     package=self.package, timeout=options.timeout,
+                                     cafile=self.env.get("PIP_CERT") or None, rule=rule)
+            except PrivatePackagesError as exc:
+                self.report.problem(dr.INDEXES, dr.ERROR, f"{use.shown} ({use.where}): {exc}")
+                continue
+            self.report.add(dr.INDEXES, probe_item(label, result))
+
+    def _credential_for(self, url: str) -> tuple[Optional[str], Optional[Secret], str,
+                                                 Optional[str]]:
+        """(username, password, how it was found, rule origin): the URL's userinfo first,
+        as pip uses it, else the rule the keyring backend would answer with."""
+        clean, username, password = split_userinfo(url)
+        if username is not None or password is not None:
+            if password is not None:
+                self.report.secret(password.reveal(), username)
+            return username, password, "from the URL", None
+        rule = self.store.rule_for_service(clean)
+        if rule is None:
+            return None, None, "none: no rule binds this URL", None
+        try:
+            credential = self.store.resolve(rule)
+        except UnresolvedReference:
+            return None, None, f"missing: rule {rule.origin} (see Rules)", rule.origin
+        self.report.secret(credential.password.reveal(), credential.username)
+        return (credential.username, credential.password, f"from rule {rule.origin}",
+                rule.origin)
+
+    def _add_index(self, rendered: Optional[str], written: str, where: str) -> None:
+        self.indexes.append(IndexUse(rendered, shown_url(rendered or written), where))
+
+    def _note_requirement(self, text: str) -> None:
+        match = _NAME.match(text.strip())
+        if self.package is None and match:
+            self.package = match.group(1)
+
+    def _display(self, absolute: str) -> str:
+        try:
+            relative = os.path.relpath(absolute, self.cwd)
+        except ValueError:
+            return absolute
+        return absolute if relative.startswith("..") else relative

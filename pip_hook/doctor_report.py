@@ -1,0 +1,179 @@
+"""What `pip-private doctor` prints: sections of one-line items, each with an ASCII marker
+(`ok`, `MISSING`, `REJECTED`...), an optional indented `fix:`, and a final summary line.
+
+Items carry the exit code they contribute (DESIGN.md "Exit codes": 3 when a server rejected
+a credential, over 2 for anything missing, broken or unreachable, over 0). The text is built
+from references, rules and hosts only; still, every value resolved during the check is
+registered here and the finished text goes through the same `Masker` that guards pip's
+output, so a value that slipped into a message by mistake is printed as `****`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, TextIO
+
+from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED, ConfigError, PrivatePackagesError
+from keyring_backend.http import redact_url
+from keyring_backend.probe import ProbeResult, display_username
+from keyring_backend.providers import render_template
+from keyring_backend.references import parse_template
+from keyring_backend.rules import CredentialRule
+from keyring_backend.store import CredentialStore
+
+from .masking import Masker, secret_forms
+
+OK = "ok"
+NOTE = "-"
+MISSING = "MISSING"
+ERROR = "ERROR"
+REJECTED = "REJECTED"
+FAILED = "FAILED"
+UNREACHABLE = "UNREACHABLE"
+SKIPPED = "SKIPPED"
+_WIDTH = len(UNREACHABLE)
+
+CONFIGURATION = "Configuration"
+FILES = "Requirements files"
+REFERENCES = "References"
+RULES = "Rules"
+INDEXES = "Indexes"
+SECTIONS = (CONFIGURATION, FILES, REFERENCES, RULES, INDEXES)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One checked thing. `exit_code` is 0 for `ok` and notes, else 2 or 3."""
+
+    marker: str
+    text: str
+    fix: str = ""
+    exit_code: int = 0
+
+    @classmethod
+    def problem(cls, marker: str, text: str, fix: str = "") -> Item:
+        return cls(marker, text, fix, EXIT_CONFIG)
+
+
+def probe_item(label: str, result: ProbeResult) -> Item:
+    """An index's verdict: its marker follows the probe's exit code and HTTP status."""
+    if result.ok:
+        marker = OK
+    elif result.exit_code == EXIT_REJECTED:
+        marker = REJECTED
+    elif result.status is None:
+        marker = UNREACHABLE
+    elif result.status in (401, 403):
+        marker = MISSING  # the index wants a credential and none was sent
+    else:
+        marker = FAILED
+    return Item(marker, f"{label}: {result.summary}", result.fix, result.exit_code)
+
+
+def rule_item(store: CredentialStore, rule: CredentialRule, report: Report) -> Item:
+    """A rule's verdict: username and password each found or missing (and why), and the
+    providers its password names -- never a value (found ones go to `report.secret`)."""
+    label = f"[{rule.layer.label}] {rule.origin}  {rule.url}"
+    parts: list[str] = []
+    missing = False
+    place = f"username of {rule.origin}"
+    try:
+        parts.append(f"username {display_username(store.username_for(rule))} found")
+    except PrivatePackagesError as exc:
+        parts.append(f"username missing: {without_place(exc, place)}")
+        missing = True
+    place = f"password of {rule.origin}"
+    try:
+        template = parse_template(rule.password, place)
+        password = render_template(template, store.context_for(rule, "password"))
+    except PrivatePackagesError as exc:
+        parts.append(f"password missing: {without_place(exc, place)}")
+        missing = True
+    else:
+        providers = ", ".join(f"{r.display} ({r.kind})" for r in template.references)
+        report.secret(password.reveal())
+        parts.append(f"password from {providers or 'a literal in the rule'} "
+                     + ("found" if password else "is empty"))
+        missing = missing or not password
+    text = f"{label}: {'; '.join(parts)}"
+    return Item.problem(MISSING, text) if missing else Item(OK, text)
+
+
+def shown_url(url: str) -> str:
+    """A URL as it may be printed: no userinfo (it may hold a token), no fragment."""
+    try:
+        return redact_url(url)
+    except ConfigError:
+        return "(an index URL that does not parse)"
+
+
+def without_place(exc: Exception, where: str) -> str:
+    """The message without its leading `where: `, which the report line already shows."""
+    text = str(exc)
+    return text[len(where) + 2:] if text.startswith(where + ": ") else text
+
+
+@dataclass
+class Report:
+    """Items by section, in `SECTIONS` order, and the values the final masker hides."""
+
+    sections: dict[str, list[Item]] = field(
+        default_factory=lambda: {name: [] for name in SECTIONS})
+    _secrets: set[bytes] = field(default_factory=set, repr=False)
+
+    def add(self, section: str, item: Item) -> None:
+        self.sections[section].append(item)
+
+    def ok(self, section: str, text: str) -> None:
+        self.add(section, Item(OK, text))
+
+    def note(self, section: str, text: str) -> None:
+        self.add(section, Item(NOTE, text))
+
+    def problem(self, section: str, marker: str, text: str) -> None:
+        self.add(section, Item.problem(marker, text))
+
+    def secret(self, value: str, username: Optional[str] = None) -> None:
+        """Register a value resolved during the check (and its encoded spellings)."""
+        if value:
+            self._secrets.update(secret_forms(value, username))
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for items in self.sections.values() for item in items]
+
+    @property
+    def exit_code(self) -> int:
+        codes = {item.exit_code for item in self.items}
+        return EXIT_REJECTED if EXIT_REJECTED in codes else EXIT_CONFIG if codes - {0} else 0
+
+    def text(self) -> str:
+        lines: list[str] = []
+        for title, items in self.sections.items():
+            lines.append(title)
+            for item in items or [Item(NOTE, "nothing to check")]:
+                lines.append(f"  {item.marker:<{_WIDTH}} {item.text}")
+                for number, fix_line in enumerate(item.fix.splitlines()):
+                    lead = "fix: " if number == 0 else "     "
+                    lines.append(f"  {'':<{_WIDTH}} {lead}{fix_line}")
+        lines.append(self.summary())
+        return "\n".join(lines) + "\n"
+
+    def summary(self) -> str:
+        problems = [item for item in self.items if item.exit_code]
+        if not problems:
+            checked = sum(1 for item in self.items if item.marker == OK)
+            return f"doctor: everything is ready ({checked} checks passed)"
+        counts: dict[str, int] = {}
+        for item in problems:
+            counts[item.marker] = counts.get(item.marker, 0) + 1
+        detail = ", ".join(f"{count} {marker}" for marker, count in counts.items())
+        plural = "" if len(problems) == 1 else "s"
+        return f"doctor: {len(problems)} problem{plural} ({detail}); exit code {self.exit_code}"
+
+    def write(self, out: TextIO) -> None:
+        """Print the report with every registered value (in every spelling) masked."""
+        masker = Masker(self._secrets)
+        data = masker.feed(self.text().encode("utf-8")) + masker.flush()
+        out.write(data.decode("utf-8", "replace"))
+        out.flush()
