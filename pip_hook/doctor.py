@@ -31,7 +31,7 @@ from keyring_backend.store import CredentialStore
 from . import doctor_report as dr
 from .doctor_report import Report, probe_item, rule_item, shown_url, without_place
 from .pipargs import INCLUDES, command_args, reqfile_args
-from .render import _break_args_options
+from .render import break_args_options, display_path
 from .reqfile import decode_requirements, preprocess, render_line
 
 USAGE = """\
@@ -219,7 +219,7 @@ class Doctor:
 
     def _follow_options(self, rendered: Optional[str], line: str, where: str, absolute: str,
                         stack: tuple[str, ...]) -> None:
-        head, options = _break_args_options(rendered if rendered is not None else line)
+        head, options = break_args_options(rendered if rendered is not None else line)
         if rendered is not None and head:
             self._note_requirement(head)
         try:
@@ -292,8 +292,4 @@ class Doctor:
             self.package = match.group(1)
 
     def _display(self, absolute: str) -> str:
-        try:
-            relative = os.path.relpath(absolute, self.cwd)
-        except ValueError:
-            return absolute
-        return absolute if relative.startswith("..") else relative
+        return display_path(absolute, self.cwd)

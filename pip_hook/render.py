@@ -123,7 +123,7 @@ class Renderer:
                          where: str, has_secret: bool) -> tuple[str, bool]:
         """Recurse into `-r`/`-c` on this line; point them (and relative `-f` paths, which
         pip resolves against the file's directory) at absolute or rendered paths."""
-        head, options = _break_args_options(line)
+        head, options = break_args_options(line)
         if not options:
             return line, False
         try:
@@ -159,14 +159,19 @@ class Renderer:
                                 for m in PIP_ENV_VAR_RE.finditer(rendered.text)]
 
     def _display(self, absolute: str) -> str:
-        try:
-            relative = os.path.relpath(absolute, self.cwd)
-        except ValueError:
-            return absolute
-        return absolute if relative.startswith("..") else relative
+        return display_path(absolute, self.cwd)
 
 
-def _break_args_options(line: str) -> tuple[str, str]:
+def display_path(absolute: str, cwd: Path) -> str:
+    """`absolute` relative to `cwd` when it lies inside, else as it is."""
+    try:
+        relative = os.path.relpath(absolute, cwd)
+    except ValueError:
+        return absolute
+    return absolute if relative.startswith("..") else relative
+
+
+def break_args_options(line: str) -> tuple[str, str]:
     """pip's `break_args_options`: the requirement part, then the options part."""
     tokens = line.split(" ")
     args: list[str] = []
