@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
-import tempfile
 from types import TracebackType
 from typing import Optional
 
@@ -59,6 +57,8 @@ class RenderedFiles:
 
     def _add_file(self, name: str, data: bytes) -> str:
         if self.directory is None:
+            import tempfile  # only the fallback needs it: keep pip-private's start-up short
+
             base = os.environ.get("XDG_RUNTIME_DIR")
             base = base if base and os.path.isdir(base) else None
             self.directory = tempfile.mkdtemp(prefix="pip-private-", dir=base)  # mode 0700
@@ -78,6 +78,8 @@ class RenderedFiles:
             with contextlib.suppress(OSError):
                 os.close(self.fds.pop())
         if self.directory is not None:
+            import shutil
+
             shutil.rmtree(self.directory, ignore_errors=True)
             self.directory = None
 

@@ -10,7 +10,6 @@ in pip's interpreter (then `import` would find no rules and only disable `subpro
 
 from __future__ import annotations
 
-import configparser
 import os
 import subprocess
 import sys
@@ -68,6 +67,8 @@ def _config_files(env: Mapping[str, str], prefix: Path, isolated: bool) -> list[
 def _sets_provider(path: Path, command: str) -> bool:
     if not path.is_file():
         return False
+    import configparser
+
     parser = configparser.RawConfigParser()
     try:
         parser.read(path, encoding="utf-8")

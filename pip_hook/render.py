@@ -98,19 +98,23 @@ class Renderer:
         text = decode_requirements(data)
         lines = [""] * len(text.splitlines())
         changed = False
+        base_dir = Path(absolute).parent
         for number, line in preprocess(text):
             line_where = f"{display}:{number}"
-            # A requirements file is project content: like a project's rules, it may not
-            # run `${cmd:...}` commands (DESIGN.md); the command line may.
-            ctx = ResolveContext(env=self.env, where=line_where, settings=self.settings,
-                                 allow_commands=False, base_dir=Path(absolute).parent)
-            rendered = render_line(line, ctx)
-            if rendered.values or rendered.text != line:
-                changed = True
-            self._collect(rendered, line_where)
-            new_text, child_changed = self._follow_includes(rendered.text, absolute, stack,
-                                                            line_where, bool(rendered.values))
-            changed = changed or child_changed
+            rendered = RenderedLine(line)
+            if "${" in line:  # most lines hold no reference: skip the resolver for them
+                # A requirements file is project content: like a project's rules, it may
+                # not run `${cmd:...}` commands (DESIGN.md); the command line may.
+                ctx = ResolveContext(env=self.env, where=line_where, settings=self.settings,
+                                     allow_commands=False, base_dir=base_dir)
+                rendered = render_line(line, ctx)
+                changed = changed or bool(rendered.values) or rendered.text != line
+                self._collect(rendered, line_where)
+            new_text = rendered.text
+            if new_text.startswith("-") or " -" in new_text:  # an option part (pip's rule)
+                new_text, child_changed = self._follow_includes(
+                    new_text, absolute, stack, line_where, bool(rendered.values))
+                changed = changed or child_changed
             lines[number - 1] = new_text
         if not changed:
             return absolute

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
-from keyring_backend.errors import UnresolvedReference
+from keyring_backend.errors import ReferenceSyntaxError, UnresolvedReference
 from keyring_backend.providers import ResolveContext, resolve_reference
 from keyring_backend.references import Reference, parse_template
 
@@ -114,7 +114,10 @@ def render_line(line: str, ctx: ResolveContext) -> RenderedLine:
     """Resolve every reference in one logical line; raise `UnresolvedReference` subclasses.
     `ctx.where` names the place ("requirements.txt:3") in every error."""
     where = ctx.where
-    template = parse_template(line, where)
+    try:  # parse without the place, so identical lines share one cached parse
+        template = parse_template(line)
+    except ReferenceSyntaxError:
+        template = parse_template(line, where)  # raises again, now naming file:line
     if template.is_literal:
         return RenderedLine("".join(p for p in template.parts if isinstance(p, str)))
     skeleton = "".join(p if isinstance(p, str) else _PLACEHOLDER for p in template.parts)

@@ -1,0 +1,164 @@
+"""`pip-private` benchmarks, printed as tables (DESIGN.md "pip-private"; masker throughput
+is bench/bench_masking.py).
+
+1. Wall time of `pip-private install -r req.txt` (a `${BENCH_TOKEN}` reference) against
+   `python -m pip install -r rendered.txt` (already substituted): no-op installs of a local
+   wheel in a throwaway venv, alternated, with the parts the difference is made of.
+2. Rendering 50 nested files (10,000 lines, 1,000 references) in-process into memory files
+   as pip_hook/run.py does; `parse_template` is lru_cached, so cold and warm apart.
+
+Run: .venv/bin/python -m bench.bench_pip_private
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench.bench_backend import PROJECT, _venv
+from keyring_backend.references import _parse_cached
+from keyring_backend.settings import Settings
+from pip_hook.memfiles import RenderedFiles
+from pip_hook.render import Renderer
+from support.wheels import build_wheel
+
+ROUNDS = 15
+TOKEN = "bench-token/with:odd@chars"
+FILES, LINES_PER_FILE, REFS_PER_FILE = 50, 200, 20
+RENDER_ENV = {"BENCH_TOKEN": TOKEN, "BENCH_JSON": '{"token": "json-token", "user": "ci"}',
+              "BENCH_LIST": "first-token;second-token", "BENCH_HOST": "mirror.example.invalid"}
+
+
+def _ms(samples: list[float]) -> str:
+    return f"{statistics.median(samples):.1f} | {min(samples):.1f}"
+
+
+def bench_overhead(rounds: int = ROUNDS) -> dict[str, list[float]]:
+    """Fresh processes, every command once per round (alternated); ms per command."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        python = _venv(work / "venv", "pip", "keyring", str(PROJECT))
+        ours, wheels = str(python.parent / "pip-private"), work / "wheels"
+        build_wheel(wheels, "bench-pkg", "1.0.0")
+        index = "--extra-index-url https://u:{}@example.invalid/simple\n"
+        (work / "req.txt").write_text("bench-pkg==1.0.0\n" + index.format("${BENCH_TOKEN}"))
+        (work / "rendered.txt").write_text("bench-pkg==1.0.0\n" + index.format(TOKEN))
+        env = {"PATH": os.environ["PATH"], "HOME": tmp, "BENCH_TOKEN": TOKEN, "PIP_NO_INPUT": "1",
+               "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        install = ["install", "--no-index", "--find-links", str(wheels)]
+        pip = [str(python), "-m", "pip"]
+        commands = {  # label: argv; the first two are the measure, the rest the parts
+            "`python -m pip install -r rendered.txt`": [*pip, *install, "-r", "rendered.txt"],
+            "`pip-private install -r req.txt`": [ours, *install, "-r", "req.txt"],
+            "`python -c pass` (interpreter start-up)": [str(python), "-c", "pass"],
+            "`python -c 'import pip_hook.cli'`": [str(python), "-c", "import pip_hook.cli"],
+            "`python -c 'import pip_hook.run'` (an install imports it)":
+                [str(python), "-c", "import pip_hook.run"],
+            "`pip-private render -r req.txt` (no pip)": [ours, "render", "-r", "req.txt"],
+            "pip with the `--keyring-provider import` pip-private adds":
+                [*pip, *install, "--keyring-provider", "import", "-r", "rendered.txt"],
+        }
+        samples: dict[str, list[float]] = {key: [] for key in commands}
+        subprocess.run([*pip, *install, "bench-pkg==1.0.0", "-q"], env=env, check=True)
+        for round_ in range(rounds + 1):  # round 0 warms caches and writes .pyc files
+            for key, argv in commands.items():
+                start = time.perf_counter()
+                subprocess.run(argv, env=env, cwd=tmp, check=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                if round_:
+                    samples[key].append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _ref(k: int, n: int) -> str:
+    """One line holding one reference; five forms in turn."""
+    return (f"--extra-index-url https://bench:${{BENCH_TOKEN}}@pypi{n}.example.invalid/simple/",
+            f"acme-git-{n} @ git+https://${{BENCH_JSON#token}}@git.example.invalid/r{n}.git",
+            f"acme-tar-{n} @ https://deploy:${{BENCH_LIST[1]}}@files.example.invalid/{n}.tgz",
+            f"acme-pin-{n}==${{BENCH_PIN:-1.0.{n % 10}}}  # optional pin",
+            "--trusted-host ${BENCH_HOST}")[k % 5]
+
+
+def _path(i: int) -> str:
+    return f"d{(i + 1).bit_length() - 1}/f{i:02}.txt"  # one directory per tree level
+
+
+def write_tree(root: Path) -> Path:
+    """FILES files in a binary tree of `-r` includes; LINES_PER_FILE physical lines each
+    (comments, `\\` continuations, plain pins) with REFS_PER_FILE references spread out."""
+    for i in range(FILES):
+        head = [f"-r ../{_path(c)}" for c in (2 * i + 1, 2 * i + 2) if c < FILES]
+        refs = [_ref(i + k, i * REFS_PER_FILE + k) for k in range(REFS_PER_FILE)]
+        fill, used, j = [], len(head) + len(refs), 0
+        while used < LINES_PER_FILE:
+            j += 1
+            two = j % 7 == 0 and used + 2 <= LINES_PER_FILE
+            fill.append(f"acme-cont-{i}-{j} \\\n    >=1.{j % 5}" if two else
+                        f"# group {j}" if j % 5 == 0 else f"acme-{i}-{j}=={j % 9}.{j % 4}")
+            used += 1 + two
+        step = len(fill) // len(refs)
+        for k, ref in enumerate(refs):
+            fill.insert(k * (step + 1) + step // 2, ref)
+        path = root / _path(i)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("\n".join([*head, *fill]) + "\n")
+    return root / _path(0)
+
+
+def render_once(root: Path, top: Path, clear: bool = False) -> tuple[float, int, int]:
+    """ms to render the whole tree into memory files (closed again), files, secret values."""
+    if clear:
+        _parse_cached.cache_clear()
+    start = time.perf_counter()
+    with RenderedFiles() as files:
+        renderer = Renderer(RENDER_ENV, Settings(), files.add, root)
+        renderer.include(str(top.relative_to(root)))
+    return (time.perf_counter() - start) * 1000, len(renderer.files), len(renderer.values)
+
+
+def bench_render(runs: int = 15) -> tuple[list[float], list[float], str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        top = write_tree(root)
+        texts = [p.read_text() for p in root.rglob("*.txt")]
+        lines, refs = sum(t.count("\n") for t in texts), sum(t.count("${") for t in texts)
+        cold = [render_once(root, top, clear=True)[0] for _ in range(runs)]
+        _, files, values = render_once(root, top)
+        before = _parse_cached.cache_info()
+        warm = [render_once(root, top)[0] for _ in range(runs)]
+        after = _parse_cached.cache_info()
+    return cold, warm, (f"{files} files rendered, {lines} lines, {refs} references, {values} "
+                        f"secret values; warm runs: {after.hits - before.hits} parse-cache "
+                        f"hits, {after.misses - before.misses} misses (maxsize {after.maxsize})")
+
+
+def main() -> None:
+    (pip_label, pip), (ours_label, ours), *parts = bench_overhead().items()
+    print(f"## pip-private install overhead ({ROUNDS} no-op installs each, alternated; ms)")
+    print("| measure | median | min | target |\n|---|---:|---:|---|")
+    print(f"| {pip_label} | {_ms(pip)} | |\n| {ours_label} | {_ms(ours)} | |")
+    added = statistics.median(ours) - statistics.median(pip)
+    paired = statistics.median(o - p for o, p in zip(ours, pip))
+    print(f"| added (difference of medians) | {added:+.1f} | {min(ours) - min(pip):+.1f} | "
+          f"< 40 ms |\n| added (median of per-round differences) | {paired:+.1f} | | |")
+    print(f"| ratio | {statistics.median(ours) / statistics.median(pip):.2f}x | "
+          f"{min(ours) / min(pip):.2f}x | |")
+    print("\n## where it goes (same rounds; ms, a fresh interpreter each)")
+    print("| measure | median | min |\n|---|---:|---:|")
+    for label, samples in parts:
+        print(f"| {label} | {_ms(samples)} |")
+    cold, warm, info = bench_render()
+    print(f"\n## rendering {FILES} nested files in-process, into memory files "
+          f"(median of {len(cold)}; ms)")
+    print("| parse cache | median | min | target |\n|---|---:|---:|---|")
+    print(f"| cold (`_parse_cached.cache_clear()` before each run) | {_ms(cold)} | < 100 ms |")
+    print(f"| warm (after a first run) | {_ms(warm)} | < 100 ms |")
+    print(f"\n{info}")
+
+
+if __name__ == "__main__":
+    main()
