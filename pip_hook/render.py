@@ -41,7 +41,7 @@ _URL_SCHEMES = ("http://", "https://", "file:")
 @dataclass
 class RenderedFile:
     display: str
-    text: str
+    text: str = field(repr=False)  # holds secrets
     path: str  # what pip reads
     included_from: Optional[str] = None  # "req.txt:3"
 
@@ -50,15 +50,15 @@ class RenderedFile:
 class Renderer:
     """Renders files and command-line values; collects what the masker and env need."""
 
-    env: Mapping[str, str]
+    env: Mapping[str, str] = field(repr=False)
     settings: Settings
     sink: Sink
     cwd: Path = field(default_factory=Path.cwd)
-    values: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list, repr=False)
     env_names: set[str] = field(default_factory=set)
     files: list[RenderedFile] = field(default_factory=list)
     pip_expandable: list[tuple[str, str]] = field(default_factory=list)  # (where, NAME)
-    git_credentials: list[GitCredential] = field(default_factory=list)
+    git_credentials: list[GitCredential] = field(default_factory=list, repr=False)
     _done: dict[str, str] = field(default_factory=dict)  # absolute path -> path pip reads
 
     def include(self, target: str, *, parent: Optional[str] = None,
@@ -83,6 +83,10 @@ class Renderer:
         result = self._render_file(absolute, data, (*stack, absolute), where)
         self._done[absolute] = result
         return result
+
+    def is_rendered(self, path: str) -> bool:
+        """Whether `path` (as `include` returned it) is a rendered copy, not the original."""
+        return any(f.path == path for f in self.files)
 
     def render_value(self, value: str, where: str) -> str:
         """Render one command-line value (a requirement or an option's value)."""
@@ -144,7 +148,7 @@ class Renderer:
                 continue
             if part.name in INCLUDES:
                 path = self.include(part.value, parent=absolute, where=where, stack=stack)
-                child_changed = child_changed or any(f.path == path for f in self.files)
+                child_changed = child_changed or self.is_rendered(path)
                 part.value, part.changed = path, True
             elif part.name == "--find-links":
                 relative = os.path.join(os.path.dirname(absolute), part.value)

@@ -45,8 +45,8 @@ class RenderError(UnresolvedReference):
 class RenderedLine:
     """One logical line after substitution, and what it consumed."""
 
-    text: str
-    values: list[str] = field(default_factory=list)  # every substituted secret value
+    text: str = field(repr=False)  # holds the substituted values
+    values: list[str] = field(default_factory=list, repr=False)  # every substituted value
     env_names: set[str] = field(default_factory=set)  # variables read as secrets
     git_credentials: list[GitCredential] = field(default_factory=list)
 
@@ -78,27 +78,28 @@ def decode_requirements(data: bytes) -> str:
 
 def preprocess(text: str) -> Iterator[tuple[int, str]]:
     """pip's `join_lines` + `ignore_comments`: logical lines with their first line number."""
-    yield from _ignore_comments(_join_lines(enumerate(text.splitlines(), start=1)))
+    yield from _ignore_comments(join_lines(text))
 
 
-def _join_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+def join_lines(text: str) -> Iterator[tuple[int, str]]:
+    """pip's `join_lines`: a line ending in `\\` continues on the next one (unless it is a
+    comment); a joined line keeps the number of its first physical line. Comments stay
+    (`scan` reads them too); a standalone line keeps its columns."""
     primary = 0
     pending: list[str] = []
-    for number, physical in lines:
-        line = physical
-        if not line.endswith("\\") or COMMENT_RE.match(line):
-            if COMMENT_RE.match(line):
-                line = " " + line  # a comment ends a continuation (pip does the same)
+    for number, physical in enumerate(text.splitlines(), start=1):
+        if not physical.endswith("\\") or COMMENT_RE.match(physical):
             if pending:
-                pending.append(line)
-                yield primary, "".join(pending)
+                # pip prefixes a space so a comment joined to a continued line stays one
+                line = " " + physical if COMMENT_RE.match(physical) else physical
+                yield primary, "".join([*pending, line])
                 pending = []
             else:
-                yield number, line
+                yield number, physical
         else:
             if not pending:
                 primary = number
-            pending.append(line.strip("\\"))
+            pending.append(physical.strip("\\"))
     if pending:
         yield primary, "".join(pending)
 

@@ -106,7 +106,7 @@ def _render_includes(renderer: Renderer, parts: list[Arg]) -> None:
         if part.name in INCLUDES and part.value is not None:
             where = f"command line {part.name} {part.value}"
             path = renderer.include(part.value, where=where)
-            if any(f.path == path for f in renderer.files):
+            if renderer.is_rendered(path):
                 part.value, part.changed = path, True
 
 

@@ -31,9 +31,9 @@ from urllib.parse import quote, quote_plus, unquote
 
 from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
 
+from .reqfile import join_lines
 from .scan_formats import (
     Hit,
-    pip_logical_lines,
     scan_lock,
     scan_pip_conf,
     scan_pyproject_urls,
@@ -126,7 +126,7 @@ def walk(root: Path) -> Iterator[Path]:
 def scan_text(text: str, kind: str, path: Path) -> list[Finding]:
     """Findings in `text`, read as a file of `kind` (a key of `READERS`) named `path`."""
     hits = list(READERS[kind](text, path.name))
-    lines = (pip_logical_lines(text) if kind == "requirements"
+    lines = (list(join_lines(text)) if kind == "requirements"
              else list(enumerate(text.splitlines(), start=1)))
     hits += token_hits(lines, hits)
     secrets = {form for hit in hits for secret in hit.secrets for form in _spellings(secret)}

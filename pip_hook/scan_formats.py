@@ -13,12 +13,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from .reqfile import COMMENT_RE, join_lines
 from .scan_proposals import lock_proposal, url_message, url_proposal
 from .scan_rules import UrlCredential, UrlParts, find_urls, token_shapes, url_credential
 
-# pip's req_file.COMMENT_RE: `#` at the start or after whitespace starts a comment, so
-# `pkg  # https://u:p@h` is a comment and `https://u:p@h/x#egg=y` is not.
-COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 _VCS_SCHEMES = ("git+", "hg+", "svn+", "bzr+")
 _TOML_TABLE = re.compile(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*$")
 _TOML_GIT_KEY = re.compile(r"""\bgit\s*=\s*["']$""")
@@ -55,36 +53,11 @@ def url_hits(number: int, code: str, kind: str,
 
 # ----------------------------------------------------------------- requirements files
 
-def pip_logical_lines(text: str) -> list[tuple[int, str]]:
-    """pip's `req_file.join_lines`: a line ending in `\\` continues on the next one (unless it
-    is a comment), and the joined line keeps the number of its first physical line."""
-    out: list[tuple[int, str]] = []
-    primary = 0
-    pending: list[str] = []
-    for number, physical in enumerate(text.splitlines(), start=1):
-        if not physical.endswith("\\") or COMMENT_RE.match(physical):
-            # pip adds a space before a comment line so that, joined to a continued line, it
-            # still reads as a comment; alone it needs none, and columns stay true without
-            line = " " + physical if pending and COMMENT_RE.match(physical) else physical
-            if pending:
-                out.append((primary, "".join([*pending, line])))
-                pending = []
-            else:
-                out.append((number, line))
-        else:
-            if not pending:
-                primary = number
-            pending.append(physical.strip("\\"))
-    if pending:
-        out.append((primary, "".join(pending)))
-    return out
-
-
 def scan_requirements(text: str, name: str) -> Iterator[Hit]:
     """URLs in index options, find-links, `-e`, `pkg @ url`, `git+https://` and `-r URL`
     lines. Columns count in the joined line, as pip sees it."""
     del name
-    for number, line in pip_logical_lines(text):
+    for number, line in join_lines(text):
         comment = COMMENT_RE.search(line)
         code = line[:comment.start()] if comment else line
 

@@ -147,3 +147,19 @@ def test_pip_expandable_names_are_reported(tmp_path: Path) -> None:
         r = renderer(tmp_path, {}, sink)
         r.include("r.txt")
         assert r.pip_expandable == [("r.txt:1", "LITERAL")]
+
+
+def test_reprs_hold_no_values(tmp_path: Path) -> None:
+    secret = make_canary()
+    write(tmp_path, {"r.txt": "pkg @ https://u:${TOKEN}@h.example/p.whl\n"})
+    with RenderedFiles() as files:
+        r = renderer(tmp_path, {"TOKEN": secret}, files)
+        r.include("r.txt")
+        from keyring_backend.providers import ResolveContext
+        from pip_hook.reqfile import render_line
+
+        line = render_line("x @ https://u:${TOKEN}@h.example/", ResolveContext(r.env, "a:1"))
+        shown = {"renderer": repr(r), "files": repr(r.files), "line": repr(line)}
+    from tests.leaks import assert_not_in_texts
+
+    assert_not_in_texts(secret, shown)

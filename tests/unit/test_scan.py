@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import pytest
 
+from pip_hook.reqfile import join_lines
 from pip_hook.scan import READERS, Finding, file_kind, main, scan_paths, scan_text
-from pip_hook.scan_formats import pip_logical_lines
 from pip_hook.scan_rules import split_url
 from tests.conftest import make_canary
 from tests.leaks import assert_not_in_texts
@@ -529,7 +529,7 @@ def test_logical_lines_match_pip() -> None:
     text = ("a \\\n  b\n# c \\\nd # e\n  \\\nf\\\n# g\nh \\\n\nurl#frag # comment\n"
             "i\\\n\\\nj\n")
     comment = re.compile(r"(^|\s+)#.*$")
-    ours = [(n, comment.sub("", line).strip()) for n, line in pip_logical_lines(text)]
+    ours = [(n, comment.sub("", line).strip()) for n, line in join_lines(text)]
     assert [item for item in ours if item[1]] == list(preprocess(text))
 
 
