@@ -19,11 +19,11 @@ import re
 import shlex
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from .errors import ConfigError
+from .records import field, record
 from .rules import CredentialRule, Layer, RuleSet, make_rule
 from .settings import CommandSpec, Settings, VaultSettings
 
@@ -34,7 +34,7 @@ _DURATION = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[smhd]?)")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-@dataclass
+@record
 class Config:
     rules: RuleSet
     settings: Settings

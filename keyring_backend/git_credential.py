@@ -131,8 +131,8 @@ def answer_get(attributes: Mapping[str, str],
     return credential.username, password
 
 
-def git_config_env(env: Mapping[str, str], *,
-                   project_dir: Optional[Path] = None) -> dict[str, str]:
+def git_config_env(env: Mapping[str, str], *, project_dir: Optional[Path] = None,
+                   store: Optional[CredentialStore] = None) -> dict[str, str]:
     """GIT_CONFIG_* variables that make this helper answer for every host a rule binds.
 
     Merge the result into the environment of pip, poetry or git: `{**env, **result}`;
@@ -143,6 +143,7 @@ def git_config_env(env: Mapping[str, str], *,
     user's helpers and settings untouched. `useHttpPath` is switched on for those hosts only,
     because rules bind path prefixes (https://gitlab.example.com/org). `project_dir`
     (default: the current directory) is the project whose rules answer, wherever git runs.
+    `store`: the caller's rules for that same `env` and project, to save loading them again.
     Needs git 2.31 or newer; older versions ignore these variables.
     """
     from .errors import ConfigError
@@ -155,7 +156,7 @@ def git_config_env(env: Mapping[str, str], *,
     command = " ".join(shlex.quote(part) for part in (
         sys.executable, "-c", _HELPER_CODE, "--project-dir", str(project)))
     entries: list[tuple[str, str]] = []
-    for origin in rule_origins(_store(env, project)):
+    for origin in rule_origins(store or _store(env, project)):
         entries += [(f"credential.{origin}.helper", ""),
                     (f"credential.{origin}.helper", f"!{command}"),
                     (f"credential.{origin}.useHttpPath", "true")]

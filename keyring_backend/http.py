@@ -32,13 +32,13 @@ import socket
 import ssl
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
 from email.message import Message
 from typing import Optional
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from . import __version__
 from .errors import ConfigError, IndexUnreachable, InsecureRedirect
+from .records import field, record
 from .secret import Secret
 from .urls import is_loopback, parse_location
 
@@ -50,7 +50,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = f"private-packages/{__version__}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Response:
     """What the last hop answered. `url` is the final URL (no userinfo); `redirected_from`
     lists the earlier hops in order. `headers` is case-insensitive (`email.message.Message`)."""

@@ -20,26 +20,26 @@ must not break, or warn on, every install in that job.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .logs import quiet_logger
 from .rules import CredentialRule, Layer, make_rule
 from .urls import parse_location
-
-log = logging.getLogger("private_packages")
 
 Preset = Callable[[Mapping[str, str]], list[CredentialRule]]
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
-_IPV6 = re.compile(r"[0-9A-Fa-f:.]+")
-_PORT = re.compile(r"[0-9]{1,5}")
-_AZURE_ORG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_LEGACY_AZURE_HOST = re.compile(rf"(?P<org>{_LABEL})\.visualstudio\.com")
+# Patterns as text, matched through re's own cache: compiled only in a CI job that sets a
+# preset's variables, not at import (the core is imported by every pip process).
+_HOSTNAME = rf"{_LABEL}(?:\.{_LABEL})*\.?"
+_IPV6 = r"[0-9A-Fa-f:.]+"
+_PORT = r"[0-9]{1,5}"
+_AZURE_ORG = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+_LEGACY_AZURE_HOST = rf"(?P<org>{_LABEL})\.visualstudio\.com"
 
 
 def _is_set(env: Mapping[str, str], name: str) -> bool:
@@ -51,7 +51,9 @@ def _is_true(env: Mapping[str, str], name: str) -> bool:
 
 
 def _skip(origin: str, reason: str) -> list[CredentialRule]:
-    log.debug("private-packages: %s contributes no rule: %s", origin, reason)
+    log = quiet_logger()
+    if log is not None:
+        log.debug("private-packages: %s contributes no rule: %s", origin, reason)
     return []
 
 
@@ -70,7 +72,7 @@ def server_base(value: str) -> Optional[str]:
         return None
     host = parts.hostname or ""
     if parts.scheme.lower() not in ("http", "https") or not (
-            _HOSTNAME.fullmatch(host) or ("[" in parts.netloc and _IPV6.fullmatch(host))):
+            re.fullmatch(_HOSTNAME, host) or ("[" in parts.netloc and re.fullmatch(_IPV6, host))):
         return None
     return text.rstrip("/")
 
@@ -125,9 +127,9 @@ def gitlab_ci(env: Mapping[str, str]) -> list[CredentialRule]:
                                  "https://gitlab.example.com[:port]")
     elif _is_set(env, "CI_SERVER_HOST"):
         host, port = env["CI_SERVER_HOST"].strip(), env.get("CI_SERVER_PORT", "").strip()
-        if not _HOSTNAME.fullmatch(host):
+        if not re.fullmatch(_HOSTNAME, host):
             return _skip(origin, "CI_SERVER_HOST is not a host name")
-        if port and not _PORT.fullmatch(port):
+        if port and not re.fullmatch(_PORT, port):
             return _skip(origin, "CI_SERVER_PORT is not a port number")
         source = "CI_SERVER_HOST"
         base = f"https://{host}" + (f":{port}" if port and int(port) != 443 else "")
@@ -210,11 +212,11 @@ def azure_prefixes(collection_uri: str) -> list[str]:
     segments = [s for s in parts.path.split("/") if s]
     if parts.scheme.lower() == "https" and parts.port in (None, 443):
         if host == "dev.azure.com":
-            if len(segments) != 1 or not _AZURE_ORG.fullmatch(segments[0]):
+            if len(segments) != 1 or not re.fullmatch(_AZURE_ORG, segments[0]):
                 return []
             return [f"https://dev.azure.com/{segments[0]}",
                     f"https://pkgs.dev.azure.com/{segments[0]}"]
-        legacy = _LEGACY_AZURE_HOST.fullmatch(host)
+        legacy = re.fullmatch(_LEGACY_AZURE_HOST, host)
         if legacy:
             return [f"https://{host}", f"https://{legacy['org']}.pkgs.visualstudio.com"]
     return [base]

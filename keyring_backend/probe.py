@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .errors import EXIT_CONFIG, EXIT_REJECTED, IndexUnreachable
 from .http import Response, fetch, same_origin, split_userinfo
 from .probe_advice import Facts, explain, explain_unreachable
+from .records import record
 from .secret import MASK, Secret
 
 log = logging.getLogger("private_packages")
@@ -44,7 +44,7 @@ _TOKEN_PREFIXES = ("glpat-", "gldt-", "glcbt-", "glptt-", "ghp_", "gho_", "ghs_"
 _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9._@+-]*")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProbeResult:
     """The verdict on one index. `status` is None when no HTTP answer arrived."""
 

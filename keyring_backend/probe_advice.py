@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import http
 import re
-from dataclasses import dataclass
 from typing import Optional
 
 from .errors import IndexUnreachable
 from .http import Response
+from .records import record
 from .registry_hints import RegistryHint, registry_hint
 from .secret import MASK
 
@@ -23,7 +23,7 @@ _REALM = re.compile(r"""realm\s*=\s*(?:"([^"]*)"|([^\s,]+))""", re.IGNORECASE)
 _INDEX_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json", "text/html")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Facts:
     """What happened: `sent` = a credential was given, `forwarded` = it reached the server
     that answered (a redirect to another origin drops it), `who` = the displayable user."""

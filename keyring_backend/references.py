@@ -10,9 +10,10 @@ A reference ends at the first `}`, so a `:-fallback` or `:?message` cannot hold 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NoReturn, Optional, Union
+
+from .records import record
 
 ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _ENV_BODY = re.compile(
@@ -33,7 +34,7 @@ _FORMS = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reference:
     """One parsed reference. `target` is the variable name, path, service or command name."""
 
@@ -65,7 +66,7 @@ class Reference:
 Part = Union[str, Reference]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Template:
     """Literal text and references, in order."""
 

@@ -9,12 +9,13 @@ how long such tokens live and what the index URL must look like. Recognition is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Callable, Optional
 from urllib.parse import urlsplit
 
+from .records import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class RegistryHint:
     """Advice for one registry; every text is a complete sentence or two."""
 

@@ -11,12 +11,12 @@ A netloc without a port only gets a loopback rule: `host` may mean port 80 or 44
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Optional
 
 from .errors import ConfigError
+from .records import field, record
 from .urls import DEFAULT_PORTS, Location, is_loopback, parse_location, path_within
 
 DEFAULT_USERNAME = "__token__"
@@ -35,7 +35,7 @@ class Layer(IntEnum):
         return {0: "environment", 1: "project", 2: "user config", 3: "CI preset"}[self.value]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CredentialRule:
     """One rule. `password` may be a literal secret, so it never shows in a repr."""
 

@@ -6,8 +6,6 @@ object). Errors name the reference and the shape that was expected, never the va
 
 from __future__ import annotations
 
-import json
-
 from .errors import UnresolvedReference
 from .references import Reference
 
@@ -29,6 +27,8 @@ def select(value: str, ref: Reference, where: str) -> str:
 
 def _field(value: str, ref: Reference, where: str) -> str:
     try:
+        import json  # only for a `#field` selector
+
         data = json.loads(value)
     except ValueError:
         data = None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional
 
+from .records import field, record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class VaultSettings:
     """`[tool.private-packages.vault]` / `[vault]`; every key falls back to VAULT_* env vars."""
 
@@ -20,7 +21,7 @@ class VaultSettings:
     timeout: float = 10.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CommandSpec:
     """`[commands.NAME]` in the user file: argv (no shell) and how long its output is good."""
 
@@ -30,7 +31,7 @@ class CommandSpec:
     timeout: float = 60.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     vault: VaultSettings = field(default_factory=VaultSettings)
     commands: dict[str, CommandSpec] = field(default_factory=dict)

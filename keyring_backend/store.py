@@ -6,26 +6,24 @@ password": the keyring backend calls it, and so will pip-private and the poetry 
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from .config import Config, load_config
+from .logs import quiet_logger
 from .providers import ResolveContext, render_template
+from .records import field, record
 from .references import parse_template
 from .rules import CredentialRule, Layer
 from .secret import Secret
 from .urls import parse_location
 
-log = logging.getLogger("private_packages")
-
 POETRY_REPOSITORY_PREFIX = "poetry-repository-"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Credential:
     username: str
     password: Secret = field(repr=False)
@@ -84,8 +82,10 @@ class CredentialStore:
         if username:
             expected = self.username_for(rule)
             if username != expected:
-                log.debug("private-packages: %s binds user %r, not %r; not answering",
-                          rule.origin, expected, username)
+                log = quiet_logger()
+                if log is not None:
+                    log.debug("private-packages: %s binds user %r, not %r; not answering",
+                              rule.origin, expected, username)
                 return None
         return self.resolve(rule)
 
@@ -98,7 +98,8 @@ class CredentialStore:
             from .errors import UnresolvedReference
 
             raise UnresolvedReference(f"password of {rule.origin} resolved to an empty value")
-        if log.isEnabledFor(logging.INFO):
+        log = quiet_logger()
+        if log is not None and log.isEnabledFor(20):  # logging.INFO
             providers = ", ".join(r.display for r in template.references) or "a literal"
             log.info("private-packages: credential for %s from %s (%s)", rule.url,
                      providers, rule.origin)

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit
+
+from .records import record
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _NETLOC = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>\d{1,5}))?")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Location:
     """A normalised place: `scheme` and `path` are None for a netloc-only service."""
 

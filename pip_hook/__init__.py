@@ -1,4 +1,4 @@
 """`pip-private`: render requirements files with their secrets, run pip, mask its output.
 
-Empty until the pip-private issue lands; it registers no console script yet.
+`cli.main` is the console script; each verb imports only what it needs.
 """

@@ -16,7 +16,6 @@ import os
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, TextIO
 
@@ -24,6 +23,7 @@ from keyring_backend.errors import ConfigError, PrivatePackagesError, Unresolved
 from keyring_backend.http import split_userinfo
 from keyring_backend.probe import probe_index
 from keyring_backend.providers import ResolveContext, resolve_reference
+from keyring_backend.records import field, record
 from keyring_backend.references import Reference, parse_template
 from keyring_backend.secret import Secret
 from keyring_backend.store import CredentialStore
@@ -44,14 +44,14 @@ _REMOTE = ("http://", "https://", "file:")
 _NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:$|[\[<>=!~;@(])")
 
 
-@dataclass
+@record
 class Options:
     args: list[str] = field(default_factory=list)  # pip-style: -r/-c/-i and requirements
     probe: bool = True
     timeout: float = 10.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IndexUse:
     """An index URL as rendered (None when a reference in it is missing) and where it
     was named; `shown` has no userinfo."""

@@ -10,13 +10,13 @@ output, so a value that slipped into a message by mistake is printed as `****`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional, TextIO
 
 from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED, ConfigError, PrivatePackagesError
 from keyring_backend.http import redact_url
 from keyring_backend.probe import ProbeResult, display_username
 from keyring_backend.providers import render_template
+from keyring_backend.records import field, record
 from keyring_backend.references import parse_template
 from keyring_backend.rules import CredentialRule
 from keyring_backend.store import CredentialStore
@@ -41,7 +41,7 @@ INDEXES = "Indexes"
 SECTIONS = (CONFIGURATION, FILES, REFERENCES, RULES, INDEXES)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Item:
     """One checked thing. `exit_code` is 0 for `ok` and notes, else 2 or 3."""
 
@@ -113,7 +113,7 @@ def without_place(exc: Exception, where: str) -> str:
     return text[len(where) + 2:] if text.startswith(where + ": ") else text
 
 
-@dataclass
+@record
 class Report:
     """Items by section, in `SECTIONS` order, and the values the final masker hides."""
 

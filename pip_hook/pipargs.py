@@ -10,8 +10,9 @@ clusters (`-qr FILE`), so all of those are recognised.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Optional
+
+from keyring_backend.records import field, record
 
 GENERAL_VALUE = frozenset({
     "--cache-dir", "--cert", "--client-cert", "--default-timeout", "--exists-action",
@@ -84,7 +85,7 @@ READS_REQUIREMENTS = frozenset({"install", "download", "wheel", "lock", "uninsta
 INCLUDES = frozenset({"--requirement", "--constraint", "--build-constraint"})
 
 
-@dataclass
+@record
 class Arg:
     """One option (canonical long `name`, maybe a `value`) or a positional (`name` None)."""
 

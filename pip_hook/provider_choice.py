@@ -51,6 +51,8 @@ def backend_importable(python: str) -> bool:
 def _config_files(env: Mapping[str, str], prefix: Path, isolated: bool) -> list[Path]:
     """pip's config files (`pip/_internal/configuration.py`), lowest precedence first."""
     env_file = env.get("PIP_CONFIG_FILE")
+    if env_file == os.devnull:  # pip then loads no config file at all (configuration.py)
+        return []
     xdg_dirs = env.get("XDG_CONFIG_DIRS") or "/etc/xdg"
     files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs.split(os.pathsep) if d]
     files.append(Path("/etc/pip.conf"))
@@ -59,14 +61,17 @@ def _config_files(env: Mapping[str, str], prefix: Path, isolated: bool) -> list[
         config_home = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
         files += [home / ".pip" / "pip.conf", config_home / "pip" / "pip.conf"]
     files.append(prefix / "pip.conf")
-    if env_file and env_file != os.devnull:
+    if env_file:
         files.append(Path(env_file))
     return files
 
 
 def _sets_provider(path: Path, command: str) -> bool:
-    if not path.is_file():
-        return False
+    try:
+        if b"keyring" not in path.read_bytes():  # most files: no need for configparser
+            return False
+    except OSError:
+        return False  # missing, or unreadable (pip reports that itself)
     import configparser
 
     parser = configparser.RawConfigParser()

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
 from keyring_backend.errors import ConfigError
 from keyring_backend.providers import ResolveContext
+from keyring_backend.records import field, record
 from keyring_backend.settings import Settings
 
 from .pipargs import INCLUDES, join_args, reqfile_args
@@ -38,7 +38,7 @@ Sink = Callable[[str, str], str]
 _URL_SCHEMES = ("http://", "https://", "file:")
 
 
-@dataclass
+@record
 class RenderedFile:
     display: str
     text: str = field(repr=False)  # holds secrets
@@ -46,7 +46,7 @@ class RenderedFile:
     included_from: Optional[str] = None  # "req.txt:3"
 
 
-@dataclass
+@record
 class Renderer:
     """Renders files and command-line values; collects what the masker and env need."""
 

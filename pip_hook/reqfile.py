@@ -13,14 +13,13 @@ or spaces work); elsewhere it is verbatim, and a value that pip would re-read di
 from __future__ import annotations
 
 import codecs
-import locale
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
 from keyring_backend.errors import ReferenceSyntaxError, UnresolvedReference
 from keyring_backend.providers import ResolveContext, resolve_reference
+from keyring_backend.records import field, record
 from keyring_backend.references import Reference, parse_template
 
 COMMENT_RE = re.compile(r"(^|\s+)#.*$")
@@ -41,7 +40,7 @@ class RenderError(UnresolvedReference):
     """A substituted value would change how pip parses the line (see the module docstring)."""
 
 
-@dataclass
+@record
 class RenderedLine:
     """One logical line after substitution, and what it consumed."""
 
@@ -51,7 +50,7 @@ class RenderedLine:
     git_credentials: list[GitCredential] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GitCredential:
     """A credential lifted out of a `git+` URL, for git's credential helper to answer."""
 
@@ -73,6 +72,8 @@ def decode_requirements(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        import locale  # pip's last resort, rarely reached
+
         return data.decode(locale.getpreferredencoding(False) or "utf-8")
 
 
@@ -195,7 +196,7 @@ def _record(ref: Reference, value: str, ctx: ResolveContext, result: RenderedLin
             result.env_names.add(ref.target)
 
 
-@dataclass
+@record
 class _Userinfo:
     open: bool  # no `:` separator seen yet (neither literal nor from a value)
 

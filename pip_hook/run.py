@@ -21,12 +21,12 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Callable, Optional
 
 from keyring_backend.errors import ConfigError
+from keyring_backend.records import record
 from keyring_backend.references import parse_template
 from keyring_backend.store import CredentialStore
 
@@ -53,7 +53,7 @@ _SYNTHETIC_COMMANDS = frozenset({"install", "download", "wheel", "lock"})
 GIT_RULE_PREFIX = "PRIVATE_PACKAGES_PIP_PRIVATE_GIT_"
 
 
-@dataclass
+@record
 class Options:
     python: str
     keep_env: bool = False
@@ -163,7 +163,9 @@ def _pip_environment(renderer: Renderer, store: CredentialStore, keep_env: bool,
             env[f"{prefix}ALLOW_HTTP"] = "true"
     from keyring_backend.git_credential import git_config_env
 
-    env.update(git_config_env(env, project_dir=cwd))
+    # Lifted git credentials add env rules, so only without them are the rules the same.
+    same = store if not renderer.git_credentials else None
+    env.update(git_config_env(env, project_dir=cwd, store=same))
     return env
 
 

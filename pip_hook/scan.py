@@ -24,12 +24,12 @@ import base64
 import fnmatch
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, TextIO
 from urllib.parse import quote, quote_plus, unquote
 
 from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
+from keyring_backend.records import record
 
 from .reqfile import join_lines
 from .scan_formats import (
@@ -76,7 +76,7 @@ class ScanError(PrivatePackagesError):
     """A path given to `pip-private scan` does not exist or cannot be read."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One hard-coded credential. `message` and `proposal` never hold its value."""
 

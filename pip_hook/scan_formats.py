@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Callable, Optional
+
+from keyring_backend.records import field, record
 
 from .reqfile import COMMENT_RE, join_lines
 from .scan_proposals import lock_proposal, url_message, url_proposal
@@ -23,7 +24,7 @@ _TOML_GIT_KEY = re.compile(r"""\bgit\s*=\s*["']$""")
 _TOML_TYPE_GIT = re.compile(r"""^\s*type\s*=\s*["']git["']""")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hit:
     """One finding before it is attached to a path; `secrets` never leave `scan`."""
 

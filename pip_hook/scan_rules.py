@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import unquote
 
+from keyring_backend.records import field, record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class TokenShape:
     """A vendor's token format; `variable` is the `${...}` name a proposal suggests."""
 
@@ -179,7 +180,7 @@ def find_urls(line: str) -> Iterator[tuple[int, int]]:
         pos = end
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UrlParts:
     """A URL split as written: `scheme://[userinfo@]hostport rest`."""
 
@@ -242,7 +243,7 @@ def _host_after_userinfo(after: str) -> Optional[tuple[int, int]]:
     return chosen[-1] if chosen else None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UrlCredential:
     """A URL whose userinfo holds a literal secret. `secrets` are the spellings to hide."""
 

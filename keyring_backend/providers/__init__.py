@@ -19,16 +19,16 @@ stands; providers import their heavy dependencies inside their `resolve` functio
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from ..records import field, record
 from ..references import Reference, Template
 from ..secret import Secret
 from ..settings import Settings
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ResolveContext:
     """What a provider may use: the environment, settings, and where the reference stands."""
 

@@ -18,12 +18,12 @@ import hashlib
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import quote
 
 from ..errors import ConfigError, PermissionDenied, ProviderUnavailable, UnresolvedReference
+from ..records import field, record
 
 if TYPE_CHECKING:
     from ..references import Reference
@@ -45,7 +45,7 @@ _SECRETS: dict[tuple[str, str, str, str, int], dict[str, Any]] = {}  # addr ns m
 _ALIASES: dict[tuple[str, str, str], tuple[str, str, str, str, int]] = {}  # path as written
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Connection:
     """Where and as whom to ask; `credentials` never shows in a repr."""
 
