@@ -1,5 +1,5 @@
 """`pip-private`: the console script. Parses its own options, dispatches its verbs
-(`render`, `doctor`, `scan`) and hands every other command to pip (run.py).
+(`render`, `doctor`, `scan`, `pin`, `preset`) and hands every other command to pip (run.py).
 
 Our own failures print one line, `pip-private: error: ...`, and exit 2 (a usage or
 configuration error) or 3 (a server rejected a credential); pip's exit code is passed
@@ -24,6 +24,8 @@ usage: pip-private [--python PATH] [--keep-env] <pip command> [pip args...]
        pip-private render [-r FILE]... [-c FILE]... [REQUIREMENT]...
        pip-private doctor [--no-probe] [-r FILE]... [-c FILE]... [REQUIREMENT]...
        pip-private scan [PATH]...
+       pip-private pin -r FILE [-r FILE]... [--check] [--update]
+       pip-private preset NAME [--OPTION VALUE]... [--format text|toml|env]
 
 Runs pip with every requirements file rendered first: ${NAME}, ${NAME#field}, ${NAME[N]},
 ${NAME:-fallback}, ${file:PATH}, ${vault:PATH#FIELD}, ${keyring:SERVICE#USER} (and
@@ -41,6 +43,9 @@ verbs:
   doctor   check every reference and rule, and probe each index with its credential
   scan     find hard-coded credentials in requirements files, pyproject.toml,
            poetry.lock, pip.conf, .pypirc and .netrc; exit 1 when found
+  pin      resolve git+...@branch-or-tag requirements to commit SHAs (--check: exit 1
+           when any git requirement is not pinned, changing nothing)
+  preset   print a registry's index URL and credential rule (pip-private preset --help)
 """
 
 
@@ -117,6 +122,18 @@ def _scan(args: Sequence[str]) -> int:
     return int(scan_main(args, sys.stdout, sys.stderr))
 
 
+def _pin(args: Sequence[str]) -> int:
+    from .pin import main as pin_main
+
+    return pin_main(args, sys.stdout, sys.stderr)
+
+
+def _preset(args: Sequence[str]) -> int:
+    from .preset import main as preset_main
+
+    return preset_main(args, sys.stdout, sys.stderr)
+
+
 def _doctor(args: Sequence[str]) -> int:
     from .doctor import main as doctor_main
 
@@ -171,6 +188,8 @@ VERBS: dict[str, Callable[[Sequence[str]], int]] = {
     "render": render_command,
     "doctor": _doctor,
     "scan": _scan,
+    "pin": _pin,
+    "preset": _preset,
 }
 
 if __name__ == "__main__":
