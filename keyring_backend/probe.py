@@ -32,6 +32,8 @@ from .secret import MASK, Secret
 log = logging.getLogger("private_packages")
 
 ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
+#: GitHub reports when the token it was sent expires (fine-grained and OAuth tokens).
+GITHUB_EXPIRY_HEADER = "GitHub-Authentication-Token-Expiration"
 
 #: Usernames registries document as fixed placeholders: never secret, always shown.
 WELL_KNOWN_USERNAMES = frozenset({
@@ -54,6 +56,8 @@ class ProbeResult:
     summary: str  # one line
     fix: str  # what to do next; empty when ok
     exit_code: int
+    # GitHub's `GitHub-Authentication-Token-Expiration` answer to our credential, if any
+    token_expiration: Optional[str] = None
 
 
 def display_username(username: Optional[str]) -> str:
@@ -128,7 +132,8 @@ def probe_index(url: str, *, username: Optional[str], password: Optional[Secret]
                       and _answers_anonymously(response.url, timeout, cafile))
         ok, summary, fix, rejected = explain(facts)
         code = 0 if ok else EXIT_REJECTED if rejected else EXIT_CONFIG
-        result = ProbeResult(response.url, response.status, ok, summary, fix, code)
+        expiry = response.headers.get(GITHUB_EXPIRY_HEADER) if forwarded else None
+        result = ProbeResult(response.url, response.status, ok, summary, fix, code, expiry)
     log.debug("private-packages: probe %s: %s", result.url, result.summary)
     return result
 

@@ -83,9 +83,12 @@ class CredentialStore:
             expected = self.username_for(rule)
             if username != expected:
                 log = quiet_logger()
-                if log is not None:
-                    log.debug("private-packages: %s binds user %r, not %r; not answering",
-                              rule.origin, expected, username)
+                if log is not None:  # usernames may be tokens (Gemfury): shown masked
+                    from .probe import display_username
+
+                    log.debug("private-packages: %s binds user %s, not %s; not answering",
+                              rule.origin, display_username(expected),
+                              display_username(username))
                 return None
         return self.resolve(rule)
 

@@ -332,3 +332,15 @@ def test_index_url(url: str, expected: str) -> None:
 
 def test_normalize_name() -> None:
     assert normalize_name("Acme__Internal.tools-X") == "acme-internal-tools-x"
+
+
+@pytest.mark.e2e
+def test_the_token_expiry_github_reports_is_kept(canary: str) -> None:
+    """GitHub answers an authenticated request with the token's expiry; `poetry source
+    check` shows it (token_expiry.github_header_expiry parses it)."""
+    expires = ("GitHub-Authentication-Token-Expiration", "2031-05-01 10:00:00 UTC")
+    app = Scripted({"/simple/": Route(auth=("bot", canary), headers=(expires,))})
+    with serving(app) as base:
+        result = probe_index(base + "/simple/", username="bot", password=Secret(canary))
+    assert (result.ok, result.token_expiration) == (True, "2031-05-01 10:00:00 UTC")
+    assert "token_expiration" in repr(result) and canary not in repr(result)

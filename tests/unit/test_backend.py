@@ -366,3 +366,18 @@ def test_through_the_keyring_api(installed: PrivatePackagesKeyring,
         keyring.set_password(UPLOAD, "uploader", "x")
     with pytest.raises(NotImplementedError):
         keyring.delete_password(UPLOAD, "uploader")
+
+
+def test_a_username_mismatch_logs_no_token_username(tmp_path: Path,
+                                                    logs: pytest.LogCaptureFixture) -> None:
+    """Gemfury-style rules send the token as the username: the debug line that says
+    "not answering for another user" must not print either username when it looks secret."""
+    token = make_secret("fury")
+    env = {"HOME": str(tmp_path), "PRIVATE_PACKAGES_FURY_URL": "https://pypi.fury.io/acme",
+           "PRIVATE_PACKAGES_FURY_USERNAME": "${FURY_TOKEN}",
+           "PRIVATE_PACKAGES_FURY_PASSWORD": "${FURY_TOKEN}", "FURY_TOKEN": token}
+    store = CredentialStore(env=env, cwd=tmp_path)
+    other = make_secret("other-user")
+    assert store.credential_for("https://pypi.fury.io/acme/", other) is None
+    assert "binds user" in logs.text
+    assert_logs_clean(logs, {"token": token, "other": other})
