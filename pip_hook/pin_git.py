@@ -91,8 +91,8 @@ class Resolver:
                               "(https://user:${TOKEN}@host/...) may hold a secret")
         for credential in rendered.git_credentials:
             self._lifted += 1
-            self.extra.update(ref_env(self._lifted, credential.url, credential.username,
-                                      credential.password))
+            self.extra.update(credential.rule_env(f"{_RULE}{self._lifted}_",
+                                                  f"{_VALUE}{self._lifted}_"))
         return rendered.text[len("git+"):]
 
     def lookup(self, url: str, wanted: str, where: str, *, must: bool) -> Optional[str]:
@@ -151,15 +151,3 @@ def git_failure(url: str, result: subprocess.CompletedProcess[str]) -> PrivatePa
     fatal = [line for line in result.stderr.splitlines() if line.startswith("fatal:")]
     reason = fatal[-1].removeprefix("fatal:").strip() if fatal else f"exit {result.returncode}"
     return ConfigError(f"git ls-remote {shown} failed: {reason}")
-
-
-def ref_env(number: int, url: str, username: str, password: str) -> dict[str, str]:
-    """An env-defined rule for a credential lifted out of a URL; the values sit in variables
-    of their own, so the rule holds references only (as run.py does for pip)."""
-    rule, value = f"{_RULE}{number}_", f"{_VALUE}{number}_"
-    env = {f"{rule}URL": url, f"{rule}USERNAME": "${" + value + "USER}",
-           f"{rule}PASSWORD": "${" + value + "TOKEN}", f"{value}USER": username,
-           f"{value}TOKEN": password}
-    if url.startswith("http:"):  # the user's own URL already used http
-        env[f"{rule}ALLOW_HTTP"] = "true"
-    return env

@@ -58,6 +58,19 @@ class GitCredential:
     username: str = field(repr=False)
     password: str = field(repr=False)
 
+    def rule_env(self, rule_prefix: str, value_prefix: str) -> dict[str, str]:
+        """An env-defined rule (config.py) for this credential, for git's environment. The
+        values sit in variables of their own (`<value_prefix>USER`/`TOKEN`), so the rule
+        itself holds references only, like every rule."""
+        env = {f"{rule_prefix}URL": self.url,
+               f"{rule_prefix}USERNAME": "${" + value_prefix + "USER}",
+               f"{rule_prefix}PASSWORD": "${" + value_prefix + "TOKEN}",
+               f"{value_prefix}USER": self.username,
+               f"{value_prefix}TOKEN": self.password}
+        if self.url.startswith("http:"):  # the user's own URL already used http
+            env[f"{rule_prefix}ALLOW_HTTP"] = "true"
+        return env
+
 
 def decode_requirements(data: bytes) -> str:
     """Decode a requirements file exactly as pip does: BOM, PEP 263 comment, UTF-8, locale."""

@@ -151,16 +151,9 @@ def _pip_environment(renderer: Renderer, store: CredentialStore, keep_env: bool,
         for name in renderer.env_names - _names_rules_need(store):
             env.pop(name, None)
     for number, credential in enumerate(renderer.git_credentials, start=1):
-        # An env-defined rule per git URL that carried a credential; the values sit in
-        # variables of their own, so the rule holds references only (config.py).
-        prefix, value = f"{GIT_RULE_PREFIX}{number}_", f"PIP_PRIVATE_GIT_{number}_"
-        env.update({f"{prefix}URL": credential.url,
-                    f"{prefix}USERNAME": "${" + value + "USER}",
-                    f"{prefix}PASSWORD": "${" + value + "TOKEN}",
-                    f"{value}USER": credential.username,
-                    f"{value}TOKEN": credential.password})
-        if credential.url.startswith("http:"):  # the user's own URL already used http
-            env[f"{prefix}ALLOW_HTTP"] = "true"
+        # One env-defined rule per git URL that carried a credential.
+        env.update(credential.rule_env(f"{GIT_RULE_PREFIX}{number}_",
+                                       f"PIP_PRIVATE_GIT_{number}_"))
     from keyring_backend.git_credential import git_config_env
 
     # Lifted git credentials add env rules, so only without them are the rules the same.
