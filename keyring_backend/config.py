@@ -222,6 +222,8 @@ def _rule(entry: Mapping[str, Any], layer: Layer, origin: str, base_dir: Optiona
                          allow_http=entry.get("allow_http", False), source=source,
                          base_dir=base_dir)
     except ConfigError as exc:
+        exc.entry = {key: entry[key] for key in ("source", "url")
+                     if isinstance(entry.get(key), str)} or None
         errors.append(exc)
         return None
 

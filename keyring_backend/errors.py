@@ -7,6 +7,8 @@ and hosts only.
 
 from __future__ import annotations
 
+from typing import Optional
+
 #: Exit code for a usage or configuration error (DESIGN.md "Exit codes").
 EXIT_CONFIG = 2
 #: Exit code for a credential a server rejected.
@@ -20,7 +22,14 @@ class PrivatePackagesError(Exception):
 
 
 class ConfigError(PrivatePackagesError):
-    """A configuration file or an env-defined rule is invalid (bad TOML, missing key...)."""
+    """A configuration file or an env-defined rule is invalid (bad TOML, missing key...).
+
+    `entry` is the broken rule's `source` and/or `url` as written (config.py sets it when
+    it has them), so a caller can tell whether the error concerns a source it needs; None
+    for an error that names no rule (a whole file unreadable).
+    """
+
+    entry: Optional[dict[str, str]] = None
 
 
 class ReferenceSyntaxError(PrivatePackagesError):
@@ -51,6 +60,14 @@ class PermissionDenied(UnresolvedReference):
 
 class CommandFailed(UnresolvedReference):
     """A `${cmd:NAME}` command failed, timed out or is not defined in the user config."""
+
+
+class CredentialRejected(PrivatePackagesError):
+    """A server answered 401 or 403 to a request that carried a credential: the token is
+    wrong, expired, or lacks the scope (e.g. GitLab's `read_api`). The message names the
+    host and the rule, never the value."""
+
+    exit_code = EXIT_REJECTED
 
 
 class IndexUnreachable(PrivatePackagesError):
