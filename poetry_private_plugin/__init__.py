@@ -1,4 +1,6 @@
-"""Poetry application plugin of private-packages (the `poetry source` credential commands).
+"""Poetry application plugin of private-packages.
 
-Empty until the Poetry plugin issue lands; it registers no entry point yet.
+`plugin.PrivatePackagesPlugin` registers the `poetry source auth|check|login|logout|bump`
+commands (each imported only when run) and the hook that hands every poetry command its
+sources' credentials in memory (`hook.py`).
 """

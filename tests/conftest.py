@@ -18,6 +18,8 @@ import pytest
 from support.pypi_server import PrivateIndex
 from support.wheels import build_wheel
 
+pytest_plugins = ["tests.poetry_env"]
+
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 

@@ -1,0 +1,1 @@
+"""One module per `poetry source` command: cleo wiring only; the work is in plain classes."""

@@ -1,0 +1,259 @@
+"""The credential hook: every poetry command that talks to a package source gets that
+source's credential in memory, before poetry creates an environment or starts resolving.
+
+plugin.py calls `authenticate_command` on cleo's COMMAND event (before poetry's own
+listeners) and `finish_command` on TERMINATE. For each source the command needs -- the
+project's `[[tool.poetry.source]]` entries, or for `publish` only its `-r` repository -- the
+hook finds the rule (`source = "NAME"` first, else the longest URL prefix), resolves it and
+merges `http-basic.NAME = {username, password}` into poetry's `Config`. That `Config` is the
+`Config.create()` singleton every `Authenticator` in the process reads when it first needs a
+credential, so nothing is written to auth.toml and it works with `keyring.enabled = false`.
+
+Precedence: a credential the user gave poetry explicitly wins over a rule -- a password in
+`http-basic.NAME` (`POETRY_HTTP_BASIC_NAME_PASSWORD`, config.toml, auth.toml, poetry.toml),
+and for `publish` also `pypi-token.NAME` and `--username` with `--password`. They are the
+more specific, deliberate choice for this one machine or run, as a URL's userinfo beats
+keyring in pip. A keyring entry is not explicit: asking it would cost a keyring round trip.
+
+Git dependencies over http(s): poetry's dulwich client tries once without a credential, and
+after its 401 runs system git (so does `system-git-client = true`). GIT_CONFIG_* variables
+in os.environ make that git ask `git-credential-private-packages` for every host a rule
+binds; they hold a command line, never a value.
+
+An unresolvable reference, or a config error in a rule a needed source may depend on, is
+one `<error>` line; the command is disabled and exits 2 (cleo alone would report 113).
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
+
+from .hook_rules import Target, blocking_errors, rule_for, uncovered_url
+
+if TYPE_CHECKING:
+    from cleo.commands.command import Command
+    from cleo.events.console_command_event import ConsoleCommandEvent
+    from cleo.events.console_terminate_event import ConsoleTerminateEvent
+    from poetry.config.config import Config
+    from poetry.poetry import Poetry
+
+    from keyring_backend.rules import CredentialRule
+    from keyring_backend.store import CredentialStore
+
+PREFIX = "private-packages:"
+# Commands that may clone a git dependency (and so need the git credential helper).
+GIT_COMMANDS = frozenset({"install", "sync", "lock", "add", "update", "show",
+                          "self add", "self install", "self update", "self sync"})
+_HELPER_MARK = "keyring_backend.git_credential"
+
+# Commands this hook disabled, until their TERMINATE event (weak: tests run many commands).
+_refused: weakref.WeakSet[Command] = weakref.WeakSet()
+
+
+def authenticate_command(event: ConsoleCommandEvent) -> None:
+    """Give the sources `event.command` needs their credentials, or refuse the command."""
+    name = event.command.name or ""
+    if name == "show" and not _option(event, "outdated"):
+        return  # plain `show` reads the lock file only
+    poetry = _poetry_of(event)
+    if poetry is None:
+        return  # no (valid) pyproject.toml: poetry reports it when the command runs
+    try:
+        _authenticate(event, name, poetry)
+    except PrivatePackagesError as exc:
+        _refuse(event, str(exc))
+    except Exception as exc:  # noqa: BLE001 -- a bug must not print a value-bearing message
+        _refuse(event, f"unexpected {type(exc).__name__} while preparing credentials; "
+                       "please report it (run `poetry source check` to see which rule fails)")
+
+
+def finish_command(event: ConsoleTerminateEvent) -> None:
+    """Exit 2 (DESIGN.md) for a command this hook refused, instead of cleo's 113."""
+    if event.command in _refused:
+        _refused.discard(event.command)
+        event.set_exit_code(EXIT_CONFIG)
+
+
+def _authenticate(event: ConsoleCommandEvent, name: str, poetry: Poetry) -> None:
+    from keyring_backend.store import CredentialStore
+
+    project_dir = Path(poetry.pyproject_path).parent
+    configs = _configs(poetry)
+    if name == "publish":
+        targets = _publish_targets(event, configs[0])
+    else:
+        targets = _source_targets(poetry, configs[0])
+    env = _with_repository_urls(os.environ, targets)
+    store = CredentialStore(env, cwd=project_dir)
+    matched = {target: rule_for(target, store.config.rules) for target in targets}
+    concerning, other = blocking_errors(store.config.errors, matched)
+    if concerning:
+        _refuse(event, f"{concerning[0]} (run `poetry source check` for every problem)")
+        return
+    for error in other:
+        _write(event, f"<warning>{PREFIX} {_escape(str(error))}</warning>")
+    grants: dict[str, dict[str, str]] = {}
+    for target, rule in matched.items():
+        grant = _grant(event, store, configs[0], target, rule)
+        if grant is not None:
+            grants[target.name] = grant
+    if grants:
+        for config in configs:
+            config.merge({"http-basic": grants})
+    if name in GIT_COMMANDS and store.config.rules.rules:
+        _enable_git_helper(event, project_dir)
+
+
+def _grant(event: ConsoleCommandEvent, store: CredentialStore, config: Config,
+           target: Target, rule: Optional[CredentialRule]) -> Optional[dict[str, str]]:
+    """`{username, password}` for one target, or None (no rule, or the user's own wins)."""
+    label = f"source '{target.name}'"
+    if rule is None:
+        _debug(event, f"{label}: no rule binds {', '.join(map(str, target.locations))}")
+        return None
+    outside = uncovered_url(rule, target)
+    if outside is not None:
+        _write(event, f"<warning>{PREFIX} {_escape(label)}: {_escape(rule.origin)} is bound "
+                      f"to {rule.url}, not {_escape(outside)}; not sending its credential"
+                      "</warning>")
+        return None
+    explicit = _explicit_credential(config, target.name)
+    if explicit is not None:
+        _debug(event, f"{label}: keeping the credential in poetry's {explicit}; "
+                      f"{rule.origin} not used")
+        return None
+    try:
+        credential = store.resolve(rule)
+    except PrivatePackagesError as exc:  # it names the reference and the rule; add the source
+        raise PrivatePackagesError(f"{label}: {exc}") from None
+    # The username is not shown: some registries take the token as the username.
+    _debug(event, f"{label}: credential from {rule.origin} ({_providers(rule)})")
+    return {"username": credential.username, "password": credential.password.reveal()}
+
+
+def _publish_targets(event: ConsoleCommandEvent, config: Config) -> list[Target]:
+    if _option(event, "username") and _option(event, "password"):
+        return []  # given on the command line: poetry uses them as they are
+    from .sources import repository_url
+
+    name = str(_option(event, "repository") or "pypi")
+    url = repository_url(config, name)
+    if url is None or _setting(config, "pypi-token", name):
+        return []  # poetry reports an unknown repository; a token is the user's own
+    return [Target(name, (url,))]
+
+
+def _source_targets(poetry: Poetry, config: Config) -> list[Target]:
+    from .sources import project_sources
+
+    targets = []
+    for source in project_sources(poetry):
+        # Poetry sends http-basic.NAME to repositories.NAME.url, which an environment
+        # variable may point elsewhere: the rule must cover that URL too.
+        configured = _setting(config, "repositories", source.name, "url")
+        urls = (source.url,) + ((configured,) if isinstance(configured, str)
+                                and configured != source.url else ())
+        targets.append(Target(source.name, urls))
+    return targets
+
+
+def _with_repository_urls(env: Mapping[str, str], targets: list[Target]) -> dict[str, str]:
+    """The environment plus `POETRY_REPOSITORIES_NAME_URL` for each target, so that a
+    `source = "NAME"` rule also binds a publish repository known only to poetry's config
+    (keyring_backend reads repository names from pyproject.toml and the environment)."""
+    out = dict(env)
+    for target in targets:
+        key = f"POETRY_REPOSITORIES_{target.name.upper().replace('-', '_')}_URL"
+        if key[len("POETRY_REPOSITORIES_"):-4].lower().replace("_", "-") == target.name:
+            out.setdefault(key, target.urls[0])
+    return out
+
+
+def _explicit_credential(config: Config, name: str) -> Optional[str]:
+    if _setting(config, "http-basic", name, "password"):
+        return f"http-basic.{name} (or POETRY_HTTP_BASIC_*_PASSWORD)"
+    return None
+
+
+def _enable_git_helper(event: ConsoleCommandEvent, project_dir: Path) -> None:
+    if any(_HELPER_MARK in value for key, value in os.environ.items()
+           if key.startswith("GIT_CONFIG_VALUE_")):
+        return  # already set up in this process (or by pip-private around it)
+    from keyring_backend.git_credential import git_config_env
+
+    try:
+        extra = git_config_env(os.environ, project_dir=project_dir)
+    except PrivatePackagesError as exc:
+        _write(event, f"<warning>{PREFIX} git dependencies get no credential: "
+                      f"{_escape(str(exc))}</warning>")
+        return
+    os.environ.update(extra)
+    _debug(event, "git over http(s) asks git-credential-private-packages "
+                  f"({(len(extra) - 1) // 6} host(s))")
+
+
+def _configs(poetry: Poetry) -> list[Config]:
+    """poetry.config and, if a poetry version ever hands out a copy, the singleton that
+    `get_default_authenticator()` (git) and new Authenticators read."""
+    from poetry.config.config import Config
+
+    found = [poetry.config]
+    singleton = Config.create()
+    return found if singleton is poetry.config else [*found, singleton]
+
+
+def _setting(config: Config, *keys: str) -> Any:
+    try:  # a list keeps names with dots whole (poetry >= 2.1)
+        return config.get(list(keys))
+    except AttributeError:  # poetry 2.0 splits a dotted string only
+        return config.get(".".join(keys))
+
+
+def _poetry_of(event: ConsoleCommandEvent) -> Optional[Poetry]:
+    try:
+        poetry: Poetry = getattr(event.command, "poetry")  # noqa: B009 -- Command has none
+    except Exception:  # noqa: BLE001 -- PyProjectError, RuntimeError...: poetry reports it
+        return None
+    return poetry
+
+
+def _option(event: ConsoleCommandEvent, name: str) -> Any:
+    try:
+        return event.io.input.option(name)
+    except Exception:  # noqa: BLE001 -- unbound input or an option this command lacks
+        return None
+
+
+def _providers(rule: CredentialRule) -> str:
+    from keyring_backend.references import parse_template
+
+    references = parse_template(rule.password, f"password of {rule.origin}").references
+    return ", ".join(ref.display for ref in references) or "a literal"
+
+
+def _refuse(event: ConsoleCommandEvent, message: str) -> None:
+    event.io.write_error_line(f"<error>{PREFIX} {_escape(message)}</error>")
+    event.disable_command()
+    event.stop_propagation()  # poetry's own listeners would create a virtualenv first
+    _refused.add(event.command)
+
+
+def _debug(event: ConsoleCommandEvent, message: str) -> None:
+    if event.io.is_debug():
+        _write(event, f"{PREFIX} {_escape(message)}")
+
+
+def _write(event: ConsoleCommandEvent, line: str) -> None:
+    event.io.write_error_line(line)
+
+
+def _escape(text: str) -> str:
+    from cleo.formatters.formatter import Formatter
+
+    return Formatter.escape(text)

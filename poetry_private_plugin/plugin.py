@@ -1,0 +1,80 @@
+"""`PrivatePackagesPlugin`: the entry point poetry loads in every process.
+
+Poetry imports this module and calls `activate` before it runs any command, so the module
+imports nothing of its own beyond poetry's plugin base class (already imported by poetry's
+plugin manager): commands are registered as factories that import their module when the
+command runs, and the credential hook imports `hook.py` only for a command it serves.
+Poetry's own commands are never removed or changed.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Callable
+
+from poetry.plugins.application_plugin import ApplicationPlugin
+
+if TYPE_CHECKING:
+    from cleo.commands.command import Command
+    from cleo.events.event import Event
+    from cleo.events.event_dispatcher import EventDispatcher
+    from poetry.console.application import Application
+
+# command name -> (module in poetry_private_plugin.commands, class)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "source auth": ("auth", "SourceAuthCommand"),
+    "source check": ("check", "SourceCheckCommand"),
+    "source login": ("login", "SourceLoginCommand"),
+    "source logout": ("login", "SourceLogoutCommand"),
+    "source bump": ("bump", "SourceBumpCommand"),
+}
+
+# Poetry commands that talk to package sources (or a publish repository): the hook resolves
+# their credentials before they run. `show` only with --outdated (hook.py checks that).
+HOOKED = frozenset({"install", "sync", "lock", "add", "update", "show", "search", "publish",
+                    "self add", "self install", "self update", "self sync"})
+
+# Before poetry's own listeners (default priority 0): an unresolvable reference stops the
+# command before poetry creates an environment or starts resolving.
+HOOK_PRIORITY = 100
+
+
+def command_factory(module: str, name: str) -> Callable[[], Command]:
+    def factory() -> Command:
+        command_class: Callable[[], Command] = getattr(
+            import_module(f"poetry_private_plugin.commands.{module}"), name)
+        return command_class()
+
+    return factory
+
+
+class PrivatePackagesPlugin(ApplicationPlugin):
+    """`poetry source auth|check|login|logout|bump` and the credential hook."""
+
+    def activate(self, application: Application) -> None:
+        for command, (module, name) in COMMANDS.items():
+            application.command_loader.register_factory(command, command_factory(module, name))
+        dispatcher = application.event_dispatcher
+        if dispatcher is None:  # pragma: no cover - poetry always sets one
+            return
+        from cleo.events.console_events import COMMAND, TERMINATE
+
+        dispatcher.add_listener(COMMAND, on_command, priority=HOOK_PRIORITY)
+        dispatcher.add_listener(TERMINATE, on_terminate)
+
+
+def on_command(event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
+    from cleo.events.console_command_event import ConsoleCommandEvent
+
+    if isinstance(event, ConsoleCommandEvent) and event.command.name in HOOKED:
+        from .hook import authenticate_command
+
+        authenticate_command(event)
+
+
+def on_terminate(event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
+    # The hook disables a command it refused (cleo then reports 113); exit 2 as DESIGN says.
+    hook: Any = sys.modules.get("poetry_private_plugin.hook")
+    if hook is not None:
+        hook.finish_command(event)

@@ -1,0 +1,144 @@
+"""`poetry source auth` minus cleo: check what is about to be written, then write the rule
+(and, with `--preset`, the source and a `[commands.NAME]` table) through `RuleFile`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from keyring_backend.errors import ConfigError
+from keyring_backend.references import Reference, Template, parse_template
+from keyring_backend.rules import DEFAULT_USERNAME
+from keyring_backend.urls import parse_location
+
+from .rule_file import RuleFile, RuleFileError
+
+if TYPE_CHECKING:
+    from keyring_backend.registry_presets import RegistryPreset
+
+
+class UnknownSource(RuleFileError):
+    """The named source is in neither [[tool.poetry.source]] nor [[tool.uv.index]]."""
+
+
+class LiteralSecretRefused(RuleFileError):
+    """A password without any `${...}` reference: it would be stored in plain text."""
+
+
+class CommandRefused(RuleFileError):
+    """A `${cmd:...}` reference bound for a project file, where the loader never runs it."""
+
+
+def check_secret_text(text: str, *, where: str, in_project: bool,
+                      allow_literal: bool) -> Template:
+    """Parse a username or password about to be written; refuse what would be a stored secret
+    (unless allowed) or a reference the loader would not honour in that file."""
+    template = parse_template(text, where)  # ReferenceSyntaxError names the column
+    if in_project and any(ref.kind == "cmd" for ref in template.references):
+        raise CommandRefused(
+            f"{where}: ${{cmd:...}} is only honoured from your user config (a cloned project "
+            "must not run commands); use --global, or another reference")
+    if template.is_literal and not allow_literal:
+        raise LiteralSecretRefused(
+            f"{where} holds no ${{...}} reference, so the secret itself would be written to "
+            "the file; use --token-env VAR, --vault PATH#FIELD or --password '${file:PATH}' "
+            "(or --allow-literal if you really mean it)")
+    return template
+
+
+def shown(template: Template) -> str:
+    """A template as it may be printed: references as written, literal text as ****."""
+    return "".join(part.display if isinstance(part, Reference) else "****"
+                   for part in template.parts) or "****"
+
+
+@dataclass(frozen=True)
+class WrittenRule:
+    """What `write_source_rule` did, in terms that may be printed (no secret values)."""
+
+    file: RuleFile
+    action: str  # added | updated | unchanged
+    username: str
+    password_shown: str  # references as written, literal text as ****
+    literal: bool
+
+
+def write_source_rule(project_path: Path, name: str, password: str, username: Optional[str],
+                      *, user_file: Optional[Path], allow_literal: bool,
+                      ) -> WrittenRule:
+    """`poetry source auth`: validate, then write the `source = NAME` rule to the project
+    file, or to `user_file` when given. The source must be the project's in both cases:
+    the rule binds by name."""
+    project = RuleFile.project(project_path)
+    known = project.sources()
+    if name not in known:
+        raise UnknownSource(f"no source named '{name}' in {project_path} (known: "
+                            f"{', '.join(sorted(known)) or 'none'}); add it with "
+                            "`poetry source add`, or check the spelling")
+    target = RuleFile.user(user_file) if user_file is not None else project
+    in_project = user_file is None
+    template = check_secret_text(password, where="--password", in_project=in_project,
+                                 allow_literal=allow_literal)
+    existing = target.find(("source", name))
+    if username is None:
+        kept = existing.get("username") if existing else None
+        username = kept if isinstance(kept, str) else DEFAULT_USERNAME
+    check_secret_text(username, where="--username", in_project=in_project, allow_literal=True)
+    action = target.set_rule(("source", name), {"username": username, "password": password})
+    if action != "unchanged":
+        target.save()
+    return WrittenRule(target, action, username, shown(template), template.is_literal)
+
+
+@dataclass(frozen=True)
+class WrittenPreset:
+    """What `write_preset` did: the rule, and the source it added or found."""
+
+    rule: WrittenRule
+    source_url: str
+    source_added: bool
+    command: Optional[str]  # the `[commands.NAME]` written to the user file, if any
+
+
+def write_preset(project_path: Path, name: str, preset: RegistryPreset, *,
+                 user_file: Optional[Path], priority: str) -> WrittenPreset:
+    """`poetry source auth NAME --preset ...`: the source NAME points at the preset's index
+    (added when missing, checked when present) and a rule bound to the preset's prefix gives
+    its username and password reference. A `${cmd:...}` preset (CodeArtifact, Artifact
+    Registry) must go to the user file with its `[commands.NAME]` table: a project file may
+    not run commands."""
+    if preset.index_url is None:
+        raise ConfigError(f"the {preset.name} preset is for git repositories, not a package "
+                          "index: git+https dependencies use the rules through "
+                          "git-credential-private-packages (see `pip-private preset "
+                          f"{preset.name} --help`)")
+    if preset.command is not None and user_file is None:
+        raise ConfigError(f"the {preset.name} preset runs `{preset.command.argv[0]}` for its "
+                          "token, which only your user config may do: add --global (or "
+                          "--token-env VAR for a token a CI job already exported)")
+    project = RuleFile.project(project_path)
+    known = project.sources().get(name)
+    if known is not None and parse_location(known) != parse_location(preset.index_url):
+        raise ConfigError(f"source '{name}' points at {known}, but the preset's index is "
+                          f"{preset.index_url}; fix the source's url, or pick another name")
+    if known is None:
+        project.add_source(name, preset.index_url, priority)
+        project.save()
+    target = RuleFile.user(user_file) if user_file is not None else project
+    check_secret_text(preset.username, where="username", in_project=user_file is None,
+                      allow_literal=True)
+    template = check_secret_text(preset.password, where="password",
+                                 in_project=user_file is None, allow_literal=False)
+    action = target.set_rule(("url", preset.rule_url),
+                             {"username": preset.username, "password": preset.password})
+    command = None
+    if preset.command is not None:
+        command = preset.command.name
+        if target.set_command(command, preset.command.argv, preset.command.ttl) != "unchanged":
+            action = action if action != "unchanged" else "updated"
+    if action != "unchanged":
+        target.save()
+    rule = WrittenRule(target, action, preset.username, shown(template), False)
+    return WrittenPreset(rule, preset.index_url, known is None, command)

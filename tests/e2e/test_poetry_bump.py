@@ -1,0 +1,207 @@
+"""`poetry source bump NAME RULE` with real poetry against a real pypiserver (401 mode).
+
+The index holds what real uploads put there: `poetry build` wheels sent by `twine upload`
+(authenticated by our keyring backend from the rule) and by `poetry publish -r NAME`
+(authenticated by the plugin's in-memory hook). The bump reads the project's simple page
+with the rule's credential, and the leak matrix covers every output at -vvv.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from support.pypi_server import PrivateIndex
+from tests.conftest import Clients
+from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.poetry_env import Poetry, poetry_for
+
+pytestmark = pytest.mark.e2e
+
+USER = "deploy-bot"
+
+
+def write_package(folder: Path, index: PrivateIndex, version: str,
+                  name: str = "acme-tool") -> Path:
+    """A buildable poetry project whose `private` source has a rule reading ACME_TOKEN."""
+    module = folder / name.replace("-", "_")
+    module.mkdir(parents=True)
+    (module / "__init__.py").write_text("")
+    (folder / "pyproject.toml").write_text(f"""\
+[project]
+name = "{name}"
+version = "{version}"  # set by `poetry source bump`
+requires-python = ">=3.9"
+
+[[tool.poetry.source]]
+name = "private"
+url = "{index.simple_url}"
+priority = "supplemental"
+
+[[tool.private-packages.credentials]]
+source = "private"
+username = "{USER}"
+password = "${{ACME_TOKEN}}"
+""")
+    return folder
+
+
+def version_line(project: Path) -> str:
+    return next(line for line in (project / "pyproject.toml").read_text().splitlines()
+                if line.startswith("version"))
+
+
+def build(poetry: Poetry, project: Path) -> list[Path]:
+    shutil.rmtree(project / "dist", ignore_errors=True)
+    poetry.run("build", "--format", "wheel", "-vvv", cwd=project)
+    return sorted((project / "dist").iterdir())
+
+
+def twine_upload(clients: Clients, poetry: Poetry, index: PrivateIndex, project: Path,
+                 outputs: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(clients.tools_bin / "twine"), "upload", *args, "--non-interactive",
+         "--repository-url", f"{index.url}/", *map(str, (project / "dist").iterdir())],
+        env=poetry.env, cwd=project, capture_output=True, text=True, timeout=120, check=False)
+    label = f"twine upload #{len(outputs) // 2}"
+    outputs[f"{label} stdout"], outputs[f"{label} stderr"] = result.stdout, result.stderr
+    return result
+
+
+def bump_reads(index: PrivateIndex, project: str = "acme-tool") -> list[tuple[bool, object]]:
+    return [(r.authorized, r.username) for r in index.requests
+            if r.method == "GET" and r.path == f"/simple/{project}/"]
+
+
+@pytest.fixture
+def poetry_with_token(poetry: Poetry, canary: str) -> Poetry:
+    poetry.env["ACME_TOKEN"] = canary
+    return poetry
+
+
+def test_bump_after_publish_and_reupload_is_refused(
+        poetry_with_token: Poetry, clients: Clients, private_index: PrivateIndex,
+        canary: str, tmp_path: Path, home: Path) -> None:
+    poetry, outputs = poetry_with_token, dict[str, str]()
+    project = write_package(tmp_path / "acme-tool", private_index, "1.0.0")
+    build(poetry, project)
+    assert twine_upload(clients, poetry, private_index, project, outputs,
+                        "--verbose").returncode == 0
+
+    bumped = poetry.run("source", "bump", "private", "patch", "-vvv", cwd=project)
+
+    assert "1.0.0 (registry) -> 1.0.1" in bumped.stdout
+    assert version_line(project) == 'version = "1.0.1"  # set by `poetry source bump`'
+    assert bump_reads(private_index) == [(True, USER)]
+
+    # The second round goes through `poetry publish` and the plugin's in-memory hook.
+    assert [p.name for p in build(poetry, project)] == ["acme_tool-1.0.1-py3-none-any.whl"]
+    uploads = {"POETRY_REPOSITORIES_UPLOADS_URL": f"{private_index.url}/"}
+    poetry.run("publish", "-r", "uploads", "-vvv", cwd=project, env=uploads)
+    assert (private_index.root / "acme_tool-1.0.1-py3-none-any.whl").is_file()
+
+    republish = poetry.run("publish", "-r", "uploads", cwd=project, env=uploads, check=False)
+    assert republish.returncode != 0
+    # The registry's refusal is one line (poetry appends the response body to it).
+    refusals = [line for line in republish.stderr.splitlines() if "409" in line]
+    assert len(refusals) == 1
+    assert refusals[0].startswith("HTTP Error 409: Conflict | ")
+    # twine gets 400 from pypiserver, as from pypi.org (pypa/twine#1265); poetry gets 409.
+    again = twine_upload(clients, poetry, private_index, project, outputs,
+                         "--disable-progress-bar")
+    assert again.returncode != 0
+    assert f"HTTPError: 400 Bad Request from {private_index.url}/" in again.stdout
+
+    # A publish repository is read through the simple index beside its upload URL.
+    before = (project / "pyproject.toml").read_bytes()
+    dry = poetry.run("source", "bump", "uploads", "patch", "--dry-run", "-vvv", cwd=project,
+                     env=uploads)
+    assert "1.0.1 (registry) -> 1.0.2" in dry.stdout
+    assert f"{private_index.url}/simple/acme-tool/" in dry.stdout
+    assert (project / "pyproject.toml").read_bytes() == before
+    assert bump_reads(private_index) == [(True, USER)] * 2
+
+    outputs.update(poetry.outputs)
+    assert_not_in_texts(canary, outputs, username=USER)
+    assert assert_not_in_files(canary, [project, home], username=USER) > 0
+
+
+def test_new_package_starts_from_pyproject_and_dry_run_writes_nothing(
+        poetry_with_token: Poetry, private_index: PrivateIndex, canary: str,
+        tmp_path: Path, home: Path) -> None:
+    poetry = poetry_with_token
+    project = write_package(tmp_path / "acme-fresh", private_index, "0.3.0", "acme-fresh")
+    before = (project / "pyproject.toml").read_bytes()
+
+    dry = poetry.run("source", "bump", "private", "minor", "--dry-run", "-vvv", cwd=project)
+
+    assert dry.stdout.splitlines()[-1] == "0.3.0 (pyproject.toml) -> 0.4.0"
+    assert "acme-fresh is not on" in dry.stderr
+    assert (project / "pyproject.toml").read_bytes() == before
+
+    short = poetry.run("source", "bump", "private", "minor", "--short", cwd=project)
+
+    assert short.stdout.strip() == "0.4.0"
+    assert version_line(project) == 'version = "0.4.0"  # set by `poetry source bump`'
+    assert bump_reads(private_index, "acme-fresh") == [(True, USER)] * 2
+    assert_not_in_texts(canary, poetry.outputs, username=USER)
+    assert assert_not_in_files(canary, [project, home], username=USER) > 0
+
+
+def test_wrong_token_exits_3_in_one_line(
+        poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
+        home: Path) -> None:
+    wrong = canary.replace("tok-", "wrong-")
+    project = write_package(tmp_path / "acme-internal", private_index, "0.1.0",
+                            "acme-internal")
+    before = (project / "pyproject.toml").read_bytes()
+
+    result = poetry.run("source", "bump", "private", "patch", "-vvv", cwd=project,
+                        env={"ACME_TOKEN": wrong}, check=False)
+
+    assert result.returncode == 3
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1
+    assert "rejected the credential from" in errors[0]
+    assert "HTTP 401" in errors[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert (project / "pyproject.toml").read_bytes() == before
+    for secret in (canary, wrong):
+        assert_not_in_texts(secret, poetry.outputs, username=USER)
+        assert assert_not_in_files(secret, [project, home], username=USER) > 0
+
+
+@pytest.mark.parametrize(("args", "env", "fragment"), [
+    (("private", "patch"), {}, "ACME_TOKEN"),
+    (("nowhere", "patch"), {"ACME_TOKEN": "x"}, "unknown source 'nowhere'"),
+    (("private", "1.2.3"), {"ACME_TOKEN": "x"}, "unknown bump rule '1.2.3'"),
+], ids=["unset-variable", "unknown-source", "explicit-version"])
+def test_configuration_errors_exit_2(
+        poetry: Poetry, private_index: PrivateIndex, tmp_path: Path,
+        args: tuple[str, str], env: dict[str, str], fragment: str) -> None:
+    project = write_package(tmp_path / "acme-tool", private_index, "0.1.0")
+
+    result = poetry.run("source", "bump", *args, cwd=project, env=env, check=False)
+
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1
+    assert fragment in errors[0]
+    assert not private_index.requests  # refused before anything was sent
+
+
+def test_oldest_poetry_bumps_with_the_same_rules(
+        poetry_oldest_bin: Path, client_env: dict[str, str], home: Path,
+        private_index: PrivateIndex, canary: str, tmp_path: Path) -> None:
+    poetry = poetry_for(poetry_oldest_bin, {**client_env, "ACME_TOKEN": canary}, home)
+    project = write_package(tmp_path / "acme-internal", private_index, "0.1.0",
+                            "acme-internal")
+
+    result = poetry.run("source", "bump", "private", "prerelease", "-vvv", cwd=project)
+
+    assert "1.0.0 (registry) -> 1.0.1a0" in result.stdout
+    assert version_line(project) == 'version = "1.0.1a0"  # set by `poetry source bump`'
+    assert_not_in_texts(canary, poetry.outputs, username=USER)

@@ -1,0 +1,245 @@
+"""`poetry source auth`, `poetry source login` and `poetry source logout` through real poetry
+(newest 2.x with our wheel as a plugin) against a real pypiserver on 127.0.0.1.
+
+auth writes a reference, never a token: the rule it writes is what `poetry lock` and
+`poetry install` then authenticate with (keyring disabled, so only the plugin's hook can
+supply the credential). login stores the piped token in a real file keyring
+(keyrings.alt's PlaintextKeyring under the test's HOME) and writes the user-file rule that
+reads it back; the token is then in that one file and nowhere else -- not in any output,
+the project, the user config or poetry's own dirs. logout removes both.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from support.pypi_server import PrivateIndex
+from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.poetry_env import Poetry, write_project
+
+pytestmark = pytest.mark.e2e
+
+USER = "deploy-bot"
+NO_KEYRING = {"POETRY_KEYRING_ENABLED": "false"}
+FILE_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
+
+MESSY_TAIL = """
+# --- team settings: keep these comments ---
+[tool.black]
+line-length    =   99      # wide screens
+skip-string-normalization = true
+
+[tool.private-packages.vault]   # vault for CI
+addr = 'https://vault.example.com'
+"""
+
+
+def user_file(home: Path) -> Path:
+    return home / ".config" / "private-packages" / "config.toml"
+
+
+def keyring_file(home: Path) -> Path:
+    return home / ".local" / "share" / "python_keyring" / "keyring_pass.cfg"
+
+
+def app(tmp_path: Path, index: PrivateIndex, extra: str = "") -> Path:
+    return write_project(tmp_path / "app", index.simple_url, dependencies=("acme-internal",),
+                         extra=extra)
+
+
+def out(result: object) -> str:
+    return f"{getattr(result, 'stdout', '')}{getattr(result, 'stderr', '')}"
+
+
+def assert_lock_and_install_authenticate(poetry: Poetry, project: Path, index: PrivateIndex,
+                                         env: dict[str, str]) -> None:
+    for command in ("lock", "install"):
+        poetry.run(command, "-vvv", cwd=project, env=env)
+    assert 'name = "acme-internal"' in (project / "poetry.lock").read_text()
+    assert list(project.glob(".venv/lib/python*/site-packages/acme_internal/__init__.py"))
+    authorized = [r for r in index.requests if r.authorized]
+    assert "/simple/acme-internal/" in {r.path for r in authorized}
+    assert all(r.username == USER for r in authorized)
+
+
+def test_auth_token_env_then_lock_and_install_authenticate(
+        poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
+        home: Path) -> None:
+    project = app(tmp_path, private_index)
+    result = poetry.run("source", "auth", "private", "--token-env", "ACME_TOKEN",
+                        "--username", USER, cwd=project)
+    assert (f"Added [[tool.private-packages.credentials]] for source private in "
+            f"{project / 'pyproject.toml'}: username deploy-bot, password ${{ACME_TOKEN}}"
+            in result.stdout)
+    assert ('[[tool.private-packages.credentials]]\nsource = "private"\n'
+            'username = "deploy-bot"\npassword = "${ACME_TOKEN}"\n'
+            in (project / "pyproject.toml").read_text())
+
+    assert_lock_and_install_authenticate(poetry, project, private_index,
+                                         {**NO_KEYRING, "ACME_TOKEN": canary})
+    assert not (poetry.config_dir / "auth.toml").exists()
+    assert_not_in_texts(canary, poetry.outputs, username=USER)
+    assert assert_not_in_files(canary, [tmp_path, home], username=USER) > 0
+
+
+def test_auth_global_writes_a_private_user_file(
+        poetry: Poetry, private_index: PrivateIndex, tmp_path: Path, home: Path) -> None:
+    project = app(tmp_path, private_index)
+    before = (project / "pyproject.toml").read_bytes()
+    result = poetry.run("source", "auth", "private", "--global", "--vault",
+                        "secret/ci/pypi#token", cwd=project)
+    path = user_file(home)
+    assert f"Added [[credentials]] for source private in {path}" in result.stdout
+    assert path.read_text() == ('[[credentials]]\nsource = "private"\nusername = "__token__"\n'
+                                'password = "${vault:secret/ci/pypi#token}"\n')
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert (project / "pyproject.toml").read_bytes() == before
+
+
+def test_auth_unknown_source_exits_2_naming_the_known_ones(
+        poetry: Poetry, private_index: PrivateIndex, tmp_path: Path, home: Path) -> None:
+    project = app(tmp_path, private_index)
+    before = (project / "pyproject.toml").read_bytes()
+    for extra in ((), ("--global",)):
+        result = poetry.run("source", "auth", "privat", "--token-env", "ACME_TOKEN", *extra,
+                            cwd=project, check=False)
+        assert result.returncode == 2, out(result)
+        assert "no source named 'privat'" in result.stderr
+        assert "(known: private)" in result.stderr
+    assert (project / "pyproject.toml").read_bytes() == before
+    assert not user_file(home).exists()
+    usage = poetry.run("source", "auth", "private", "--token-env", "A", "--vault", "p#f",
+                       cwd=project, check=False)
+    assert usage.returncode == 2
+    assert "Give exactly one of --password" in usage.stderr
+
+
+def test_literal_is_refused_then_written_with_a_warning(
+        poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path) -> None:
+    project = app(tmp_path, private_index)
+    before = (project / "pyproject.toml").read_bytes()
+    refused = poetry.run("source", "auth", "private", "--password", canary, cwd=project,
+                         check=False)
+    assert refused.returncode == 2
+    assert "holds no ${...} reference" in refused.stderr
+    assert (project / "pyproject.toml").read_bytes() == before
+
+    allowed = poetry.run("source", "auth", "private", "--password", canary, "--allow-literal",
+                         cwd=project)
+    assert "password ****" in allowed.stdout
+    assert "pyproject.toml, which is committed" in allowed.stderr
+    assert canary in (project / "pyproject.toml").read_text()  # what --allow-literal means
+    assert_not_in_texts(canary, poetry.outputs)  # ...but it is never echoed
+
+
+def test_comments_survive_and_a_second_auth_updates_in_place(
+        poetry: Poetry, private_index: PrivateIndex, tmp_path: Path) -> None:
+    project = app(tmp_path, private_index, extra=MESSY_TAIL)
+    path = project / "pyproject.toml"
+    original = path.read_text()
+    poetry.run("source", "auth", "private", "--token-env", "ACME_TOKEN", "-u", USER,
+               cwd=project)
+    first = path.read_text()
+    # Every byte that was there stays; the rule is one block after the last tool table.
+    assert first == original + ('\n[[tool.private-packages.credentials]]\nsource = "private"\n'
+                                'username = "deploy-bot"\npassword = "${ACME_TOKEN}"\n')
+    updated = poetry.run("source", "auth", "private", "--vault", "secret/ci/pypi#token",
+                         cwd=project)
+    assert "Updated [[tool.private-packages.credentials]]" in updated.stdout
+    assert "username deploy-bot" in updated.stdout  # kept from the existing rule
+    second = path.read_text()
+    assert second == first.replace("${ACME_TOKEN}", "${vault:secret/ci/pypi#token}")
+    assert poetry.run("lock", "--help", cwd=project).returncode == 0  # poetry still reads it
+
+    refused = poetry.run("source", "auth", "private", "--password", "${cmd:aws}",
+                         cwd=project, check=False)
+    assert refused.returncode == 2
+    assert "only honoured from your user config" in refused.stderr
+    assert path.read_text() == second
+
+
+def test_login_lock_logout_with_a_file_keyring(
+        poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
+        home: Path) -> None:
+    project = app(tmp_path, private_index)
+    env = {**FILE_KEYRING, **NO_KEYRING}
+    login = poetry.run("source", "login", "private", "--username", USER, cwd=project,
+                       input=canary + "\n", env=env)
+    service = f"{private_index.url}/"
+    reference = f"${{keyring:{service}#{USER}}}"
+    assert f"(service {service}, username {USER})" in login.stdout
+    assert f"password = {reference}" in login.stdout
+    assert user_file(home).read_text() == (
+        f'[[credentials]]\nurl = "{service}"\nusername = "{USER}"\npassword = "{reference}"\n')
+    stored = keyring_file(home).read_text()
+    # keyrings.alt's PlaintextKeyring keeps base64 of the value: this file is the one place.
+    assert base64.b64encode(canary.encode()).decode() in stored
+
+    assert_lock_and_install_authenticate(poetry, project, private_index, env)
+    assert_not_in_texts(canary, poetry.outputs, username=USER)
+    elsewhere = [Path(d) / f for d, _, files in os.walk(tmp_path) for f in files
+                 if Path(d) / f != keyring_file(home)]
+    assert assert_not_in_files(canary, elsewhere, username=USER) > 0
+
+    logout = poetry.run("source", "logout", "private", cwd=project, env=env)
+    assert f"Deleted the token for source private from the keyring (service {service}, " \
+           f"username {USER})" in logout.stdout
+    assert "Removed the rule login added" in logout.stdout
+    assert not user_file(home).read_text().strip()
+    assert_not_in_files(canary, [home], username=USER)
+    again = poetry.run("source", "logout", "private", cwd=project, env=env)
+    assert "nothing to delete" in again.stdout
+
+
+def test_login_refuses_an_empty_token_and_names_a_project_rule(
+        poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
+        home: Path) -> None:
+    project = app(tmp_path, private_index, extra='\n[[tool.private-packages.credentials]]\n'
+                                                'source = "private"\npassword = "${ACME}"\n')
+    empty = poetry.run("source", "login", "private", cwd=project, input="\n", env=FILE_KEYRING,
+                       check=False)
+    assert empty.returncode == 2
+    assert "no token given" in empty.stderr
+    assert not user_file(home).exists()
+    assert not keyring_file(home).exists()
+
+    login = poetry.run("source", "login", "private", cwd=project, input=canary,
+                       env=FILE_KEYRING)
+    assert "has its own rule for private (password ${ACME}): it takes precedence" in \
+        login.stderr
+    assert_not_in_texts(canary, poetry.outputs)
+
+
+def test_auth_preset_adds_the_source_and_rule_then_add_authenticates(
+        poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
+        home: Path) -> None:
+    """`--preset pypiserver --host 127.0.0.1:PORT`: no URL typed, the source and the rule
+    written, and `poetry add` authenticates from the env secret with keyring disabled."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1.0"\n'
+                                            'requires-python = ">=3.9"\ndependencies = []\n\n'
+                                            "[tool.poetry]\npackage-mode = false\n")
+    host = private_index.url.removeprefix("http://")
+    result = poetry.run("source", "auth", "private", "--preset", "pypiserver", "--host", host,
+                        "--token-env", "ACME_TOKEN", "--username", USER, cwd=project)
+    assert f"Added source private: {private_index.url}/simple/" in result.stdout
+    text = (project / "pyproject.toml").read_text()
+    assert f'url = "{private_index.url}"\nusername = "deploy-bot"\n' in text
+    assert 'password = "${ACME_TOKEN}"' in text
+    env = {**NO_KEYRING, "ACME_TOKEN": canary}
+    poetry.run("add", "--source", "private", "acme-internal", "-vvv", cwd=project, env=env)
+    assert 'name = "acme-internal"' in (project / "poetry.lock").read_text()
+    assert any(r.authorized and r.username == USER for r in private_index.requests)
+    wrong = poetry.run("source", "auth", "other", "--preset", "gitlab", "--host",
+                       "gitlab.example.com", cwd=project, check=False)
+    assert wrong.returncode == 2
+    assert "missing" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
+    assert_not_in_texts(canary, poetry.outputs, username=USER)
+    assert assert_not_in_files(canary, [project, home], username=USER) > 0
