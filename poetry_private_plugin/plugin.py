@@ -58,9 +58,10 @@ class PrivatePackagesPlugin(ApplicationPlugin):
         dispatcher = application.event_dispatcher
         if dispatcher is None:  # pragma: no cover - poetry always sets one
             return
-        from cleo.events.console_events import COMMAND, TERMINATE
+        from cleo.events.console_events import COMMAND, ERROR, TERMINATE
 
         dispatcher.add_listener(COMMAND, on_command, priority=HOOK_PRIORITY)
+        dispatcher.add_listener(ERROR, on_error)
         dispatcher.add_listener(TERMINATE, on_terminate)
 
 
@@ -71,6 +72,15 @@ def on_command(event: Event, event_name: str, dispatcher: EventDispatcher) -> No
         from .hook import authenticate_command
 
         authenticate_command(event)
+
+
+def on_error(event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
+    from cleo.events.console_error_event import ConsoleErrorEvent
+
+    if isinstance(event, ConsoleErrorEvent) and event.command.name == "publish":
+        from .publish_errors import explain_publish_error
+
+        explain_publish_error(event)
 
 
 def on_terminate(event: Event, event_name: str, dispatcher: EventDispatcher) -> None:

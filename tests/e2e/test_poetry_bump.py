@@ -105,10 +105,14 @@ def test_bump_after_publish_and_reupload_is_refused(
 
     republish = poetry.run("publish", "-r", "uploads", cwd=project, env=uploads, check=False)
     assert republish.returncode != 0
-    # The registry's refusal is one line (poetry appends the response body to it).
+    # The registry's refusal is one line that says what to do (publish_errors.py), not
+    # poetry's `HTTP Error 409: Conflict | b'<html>...'`.
     refusals = [line for line in republish.stderr.splitlines() if "409" in line]
-    assert len(refusals) == 1
-    assert refusals[0].startswith("HTTP Error 409: Conflict | ")
+    assert refusals == ["private-packages: acme-tool 1.0.1 is already on 'uploads' (HTTP 409 "
+                        "Conflict): registries never overwrite a release; run `poetry source "
+                        "bump uploads patch`, build and publish again (or --skip-existing to "
+                        "upload only the missing files)"]
+    assert "<html" not in republish.stderr.lower()
     # twine gets 400 from pypiserver, as from pypi.org (pypa/twine#1265); poetry gets 409.
     again = twine_upload(clients, poetry, private_index, project, outputs,
                          "--disable-progress-bar")
