@@ -59,6 +59,18 @@ class ProbeResult:
     # GitHub's `GitHub-Authentication-Token-Expiration` answer to our credential, if any
     token_expiration: Optional[str] = None
 
+    @property
+    def verdict(self) -> str:
+        """The one-word label reports show: `ok`, `REJECTED` (a sent credential refused),
+        `UNREACHABLE`, `MISSING` (401/403 and no credential was sent) or `FAILED`."""
+        if self.ok:
+            return "ok"
+        if self.exit_code == EXIT_REJECTED:
+            return "REJECTED"
+        if self.status is None:
+            return "UNREACHABLE"
+        return "MISSING" if self.status in (401, 403) else "FAILED"
+
 
 def display_username(username: Optional[str]) -> str:
     """The username as messages may show it: `****` when it might be a token.

@@ -56,17 +56,8 @@ class Item:
 
 
 def probe_item(label: str, result: ProbeResult) -> Item:
-    """An index's verdict: its marker follows the probe's exit code and HTTP status."""
-    if result.ok:
-        marker = OK
-    elif result.exit_code == EXIT_REJECTED:
-        marker = REJECTED
-    elif result.status is None:
-        marker = UNREACHABLE
-    elif result.status in (401, 403):
-        marker = MISSING  # the index wants a credential and none was sent
-    else:
-        marker = FAILED
+    """An index's verdict (`ProbeResult.verdict`, the same words as the markers here)."""
+    marker = result.verdict
     return Item(marker, f"{label}: {result.summary}", result.fix, result.exit_code)
 
 

@@ -26,7 +26,7 @@ from urllib.parse import quote, quote_plus
 
 from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED, ConfigError, PrivatePackagesError
 from keyring_backend.http import redact_url, split_userinfo
-from keyring_backend.probe import ProbeResult, display_username, probe_index
+from keyring_backend.probe import display_username, probe_index
 from keyring_backend.references import parse_template
 from keyring_backend.rules import CredentialRule, Layer
 from keyring_backend.secret import MASK, Secret
@@ -276,7 +276,7 @@ class SourceCheck:
         except PrivatePackagesError as exc:
             block.add(ERROR, f"index: {exc}", exit_code=EXIT_CONFIG)
             return
-        block.add(_marker(result), f"index: {result.summary}", result.fix, result.exit_code)
+        block.add(result.verdict, f"index: {result.summary}", result.fix, result.exit_code)
         if result.token_expiration:
             self._expiry(github_header_expiry(result.token_expiration), block)
 
@@ -297,12 +297,3 @@ class SourceCheck:
     def _shorten(self, text: str) -> str:
         """Paths inside the project as relative paths: CI logs stay readable."""
         return text.replace(str(self.project.pyproject.parent) + os.sep, "")
-
-
-def _marker(result: ProbeResult) -> str:
-    """MISSING: the index wants a credential and none was sent (401/403 not rejected)."""
-    if result.ok or result.exit_code == EXIT_REJECTED:
-        return OK if result.ok else REJECTED
-    if result.status is None:
-        return UNREACHABLE
-    return MISSING if result.status in (401, 403) else FAILED
