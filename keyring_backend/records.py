@@ -10,9 +10,10 @@ Here `__eq__`, `__hash__` and `__repr__` are generic (written once, bound per cl
 creating an instance is as fast as with a dataclass (faster for frozen ones).
 
 Supported, with the same behaviour as `dataclasses.dataclass`: `frozen`, defaults,
-`field(default=..., default_factory=..., repr=..., compare=...)`, positional and keyword arguments,
-`__eq__` over all fields (same class only), `__hash__` for frozen records (None, so
-unhashable, for mutable ones) and `__repr__` over the fields with `repr=True`. Nothing else
+`field(default=..., default_factory=..., repr=..., compare=...)`, positional and keyword
+arguments, `__eq__` over the fields with `compare=True` (same class only), `__hash__` over
+the same for frozen records (None, so unhashable, for mutable ones) and `__repr__` over the
+fields with `repr=True`. Nothing else
 (no ordering, `__post_init__`, `replace` or inheritance between records). mypy checks the
 classes as real dataclasses.
 """
