@@ -1,0 +1,1 @@
+"""acme-tools: the package the GitLab recipe installs with poetry and publishes."""
