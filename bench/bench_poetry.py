@@ -10,7 +10,7 @@
    project with one source bound to an env secret (rules loaded, secret resolved, config
    merged, git helper variables set).
 
-Run: .venv/bin/python -m bench.bench_poetry   (numbers only; nothing is asserted)
+Run: .venv/bin/python -m bench.bench_poetry   (BENCH_ROUNDS=N; numbers only, nothing asserted)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench.bench_backend import PROJECT, _venv
 
-ROUNDS = 15
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 POETRY = "poetry>=2,<3"
 _ACTIVATE = """\
 import time
