@@ -6,10 +6,9 @@ the status into a one-line `summary`, a `fix` written for someone who has never 
 this, and an exit code (DESIGN.md "Exit codes"):
 
 - 0: the index answered 200 with a package listing.
-- 3 (`EXIT_REJECTED`): a credential was sent and the server rejected it (401 or 403).
-- 2 (`EXIT_CONFIG`): everything else -- no credential was sent (a missing credential is a
-  configuration error, even when the server says 401), 404, a redirect that dropped the
-  credential, a login page, 5xx, or an unreachable server.
+- 3 (`EXIT_REJECTED`): the index refused access (401 or 403): the credential sent was
+  rejected, or it needs one and none reached it (no rule, or a redirect dropped it).
+- 2 (`EXIT_CONFIG`): everything else -- 404, a login page, 5xx, or an unreachable server.
 
 No secret ever reaches `summary`, `fix` or a log line: the password is never formatted,
 URLs lose their userinfo, and the username is shown only when it does not look like a
@@ -58,18 +57,19 @@ class ProbeResult:
     exit_code: int
     # GitHub's `GitHub-Authentication-Token-Expiration` answer to our credential, if any
     token_expiration: Optional[str] = None
+    credential_sent: bool = False  # the credential reached the host that answered last
 
     @property
     def verdict(self) -> str:
         """The one-word label reports show: `ok`, `REJECTED` (a sent credential refused),
-        `UNREACHABLE`, `MISSING` (401/403 and no credential was sent) or `FAILED`."""
+        `MISSING` (refused, and no credential reached it), `UNREACHABLE` or `FAILED`."""
         if self.ok:
             return "ok"
-        if self.exit_code == EXIT_REJECTED:
-            return "REJECTED"
         if self.status is None:
             return "UNREACHABLE"
-        return "MISSING" if self.status in (401, 403) else "FAILED"
+        if self.exit_code == EXIT_REJECTED:
+            return "REJECTED" if self.credential_sent else "MISSING"
+        return "FAILED"
 
 
 def display_username(username: Optional[str]) -> str:
@@ -143,9 +143,11 @@ def probe_index(url: str, *, username: Optional[str], password: Optional[Secret]
                       public=forwarded and response.status == 200
                       and _answers_anonymously(response.url, timeout, cafile))
         ok, summary, fix, rejected = explain(facts)
-        code = 0 if ok else EXIT_REJECTED if rejected else EXIT_CONFIG
+        refused = rejected or (not forwarded and response.status in (401, 403))
+        code = 0 if ok else EXIT_REJECTED if refused else EXIT_CONFIG
         expiry = response.headers.get(GITHUB_EXPIRY_HEADER) if forwarded else None
-        result = ProbeResult(response.url, response.status, ok, summary, fix, code, expiry)
+        result = ProbeResult(response.url, response.status, ok, summary, fix, code, expiry,
+                             forwarded)
     log.debug("private-packages: probe %s: %s", result.url, result.summary)
     return result
 

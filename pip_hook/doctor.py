@@ -6,8 +6,9 @@ that cannot be read (or a cycle), each `${...}` reference (file:line, provider, 
 why not), each credential rule (username and password found, which providers answer), and
 each index the files, arguments or `PIP_INDEX_URL` / `PIP_EXTRA_INDEX_URL` name, probed with
 the credential pip would send (`keyring_backend.probe`). It reports every problem, not the
-first, and exits 3 when an index rejected a credential, else 2 when anything is missing or
-broken, else 0 (doctor_report.py prints and masks the result).
+first, and exits 3 when an index refused access (a credential rejected, or none sent where
+one is needed), else 2 when anything is missing or broken, else 0 (doctor_report.py prints
+and masks the result).
 """
 
 from __future__ import annotations

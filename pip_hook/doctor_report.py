@@ -1,8 +1,9 @@
 """What `pip-private doctor` prints: sections of one-line items, each with an ASCII marker
 (`ok`, `MISSING`, `REJECTED`...), an optional indented `fix:`, and a final summary line.
 
-Items carry the exit code they contribute (DESIGN.md "Exit codes": 3 when a server rejected
-a credential, over 2 for anything missing, broken or unreachable, over 0). The text is built
+Items carry the exit code they contribute (DESIGN.md "Exit codes": 3 when an index refused
+access -- a credential rejected, or none sent where one is needed -- over 2 for anything
+else missing, broken or unreachable, over 0). The text is built
 from references, rules and hosts only; still, every value resolved during the check is
 registered here and the finished text goes through the same `Masker` that guards pip's
 output, so a value that slipped into a message by mistake is printed as `****`.

@@ -5,9 +5,9 @@ Per source: the credential's origin (our rule, else poetry's `http-basic.NAME`, 
 URL's userinfo, else none), a JWT's expiry, the index probed with that credential
 (`keyring_backend.probe`), and the warnings of `check_warnings`.
 
-Exit code (DESIGN.md "Exit codes"): 3 when an index rejected a credential that was sent
-(401/403), else 2 for a configuration error (unknown source name, broken config, an
-unresolvable reference, no credential where the index wants one, an index that is
+Exit code (DESIGN.md "Exit codes"): 3 when an index refused access (401/403): the credential
+sent was rejected, or none reached an index that wants one; else 2 for a configuration
+error (unknown source name, broken config, an unresolvable reference, an index that is
 unreachable or answers 404), else 0. Warnings never fail the check. When both 3 and 2
 apply, 3 wins, as in `pip-private doctor`: a rejected token is the more urgent fix (it
 must be rotated) and every problem is printed either way.

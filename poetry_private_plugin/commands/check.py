@@ -22,10 +22,10 @@ plain http to a non-loopback host, and packages locked from a private source wit
 <comment>source = "NAME"</comment> while PyPI is searched too (dependency confusion).
 No secret value is ever printed.
 
-Exit codes: 0 all good (warnings do not fail); 3 when an index rejected a credential that
-was sent (401/403); 2 for a configuration error: an unknown source name, a broken config,
-an unresolvable secret reference, no credential where the index wants one, or an index
-that is unreachable or answers 404. When both 3 and 2 apply, 3 wins.
+Exit codes: 0 all good (warnings do not fail); 3 when an index refused access (401/403):
+the credential was rejected, or none was sent where one is needed; 2 for a configuration
+error: an unknown source name, a broken config, an unresolvable secret reference, or an
+index that is unreachable or answers 404. When both 3 and 2 apply, 3 wins.
 With <comment>-q</comment> only problems and warnings are printed (nothing when all is good).
 """
 

@@ -112,10 +112,12 @@ def test_credential_from_an_env_defined_rule(tmp_path: Path, client_env: dict[st
     assert any(r.authorized and r.username == USER for r in private_index.requests)
 
 
-def test_no_credential_at_all_is_a_configuration_error(tmp_path: Path,
-                                                       client_env: dict[str, str],
-                                                       private_index: PrivateIndex) -> None:
-    lines = check(doctor(tmp_path, client_env, f"-i {private_index.simple_url}\n"), EXIT_CONFIG)
+def test_no_credential_where_the_index_wants_one_is_refused_access(
+        tmp_path: Path, client_env: dict[str, str], private_index: PrivateIndex) -> None:
+    """The index refused access (exit 3, as for a rejected credential), marked MISSING:
+    no credential reached it, and the fix says how to give it one."""
+    lines = check(doctor(tmp_path, client_env, f"-i {private_index.simple_url}\n"),
+                  EXIT_REJECTED)
     missing = marked(lines, "MISSING")
     assert len(missing) == 1 and "none was sent" in missing[0], lines
     assert "credential none: no rule binds this URL" in missing[0]

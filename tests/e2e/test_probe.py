@@ -3,9 +3,9 @@ scripted servers for what pypiserver cannot show (no root listing, redirects, lo
 GitLab-shaped paths). Every verdict is checked for its status, exit code and advice, and
 every scenario that handles a secret checks it is absent from what the user sees.
 
-Exit codes (DESIGN.md): 0 accepted; 3 when a *sent* credential is rejected (401/403);
-2 for everything else, including "no credential was sent" -- a missing credential is a
-configuration error even when the server's answer is a 401.
+Exit codes (DESIGN.md): 0 accepted; 3 when the index refuses access (401/403) -- the sent
+credential was rejected (verdict REJECTED) or none reached it (MISSING); 2 for everything
+else (404, a login page, 5xx, unreachable).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def index(request: pytest.FixtureRequest, tmp_path: Path, canary: str,
         ("deploy-bot", RIGHT, True, 0, "accepted the credential for deploy-bot"),
         ("deploy-bot", WRONG, False, EXIT_REJECTED, "the credential for deploy-bot"),
         ("someone-else", RIGHT, False, EXIT_REJECTED, "the credential for someone-else"),
-        (None, None, False, EXIT_CONFIG, "needs a credential and none was sent"),
+        (None, None, False, EXIT_REJECTED, "needs a credential and none was sent"),
     ],
     ids=["right", "wrong-password", "wrong-username", "no-credential"],
 )
@@ -175,7 +175,7 @@ def test_a_public_index_needs_no_credential(canary: str,
 def test_a_rule_without_a_credential_is_named(private_index: PrivateIndex) -> None:
     result = probe_index(private_index.simple_url, username=None, password=None,
                          rule="env PRIVATE_PACKAGES_LOCAL_*")
-    assert (result.status, result.exit_code) == (401, EXIT_CONFIG)
+    assert (result.status, result.exit_code, result.verdict) == (401, EXIT_REJECTED, "MISSING")
     assert "Rule env PRIVATE_PACKAGES_LOCAL_* binds this URL" in result.fix
 
 
@@ -203,8 +203,9 @@ def test_a_redirect_to_another_origin_that_wants_a_credential(canary: str) -> No
                                           location=elsewhere + "/simple/")})
         with serving(app) as base:
             result = probe_index(base + "/simple/", username="bot", password=Secret(canary))
-    assert (result.status, result.exit_code, result.url) == (401, EXIT_CONFIG,
+    assert (result.status, result.exit_code, result.url) == (401, EXIT_REJECTED,
                                                              elsewhere + "/simple/")
+    assert (result.credential_sent, result.verdict) == (False, "MISSING")
     assert f"redirected to {elsewhere}/simple/" in result.fix
     assert other.seen[0].authorization is None
 
@@ -233,7 +234,7 @@ def test_a_gitlab_shaped_path_gets_gitlab_advice(canary: str) -> None:
         missing = probe_index(base + path, username=None, password=None)
     assert rejected.exit_code == EXIT_REJECTED
     assert "gitlab-ci-token" in rejected.fix and "deploy token" in rejected.fix
-    assert missing.exit_code == EXIT_CONFIG
+    assert (missing.exit_code, missing.verdict) == (EXIT_REJECTED, "MISSING")
     assert 'username = "__token__"' in missing.fix and "GitLab" in missing.fix
 
 

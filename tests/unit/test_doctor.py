@@ -223,7 +223,8 @@ def test_probe_gets_the_credential_pip_would_send(tmp_path: Path, monkeypatch: p
                    PRIVATE_PACKAGES_IDX_URL=INDEX, PRIVATE_PACKAGES_IDX_USERNAME="rule-bot",
                    PRIVATE_PACKAGES_IDX_PASSWORD="${RULE_TOKEN}")
     verdict = ProbeResult(INDEX + "/", 401, False, "401 Unauthorized: the index rejected it",
-                          "Rotate the token.\nThen run doctor again.", EXIT_REJECTED)
+                          "Rotate the token.\nThen run doctor again.", EXIT_REJECTED,
+                          credential_sent=True)
     probe = RecordingProbe(verdict)
     monkeypatch.setattr(doctor, "probe_index", probe)
     code, out = run(tmp_path, env, "--timeout", "2.5", "-r", "r.txt")
@@ -241,12 +242,15 @@ def test_probe_gets_the_credential_pip_would_send(tmp_path: Path, monkeypatch: p
         assert_not_in_texts(value, {"doctor output": out}, username=expected_user)
 
 
-@pytest.mark.parametrize(("status", "exit_code", "marker"), [
-    (200, 0, OK), (401, EXIT_REJECTED, REJECTED), (401, EXIT_CONFIG, MISSING),
-    (404, EXIT_CONFIG, FAILED), (None, EXIT_CONFIG, UNREACHABLE),
+@pytest.mark.parametrize(("status", "exit_code", "sent", "marker"), [
+    (200, 0, True, OK), (401, EXIT_REJECTED, True, REJECTED),
+    (401, EXIT_REJECTED, False, MISSING), (403, EXIT_REJECTED, False, MISSING),
+    (404, EXIT_CONFIG, True, FAILED), (None, EXIT_CONFIG, False, UNREACHABLE),
 ])
-def test_probe_verdict_markers(status: Optional[int], exit_code: int, marker: str) -> None:
-    result = ProbeResult(INDEX, status, exit_code == 0, "summary", "", exit_code)
+def test_probe_verdict_markers(status: Optional[int], exit_code: int, sent: bool,
+                               marker: str) -> None:
+    result = ProbeResult(INDEX, status, exit_code == 0, "summary", "", exit_code,
+                         credential_sent=sent)
     item = probe_item("label", result)
     assert (item.marker, item.exit_code, item.text) == (marker, exit_code, "label: summary")
 
