@@ -74,6 +74,18 @@ def test_wrong_token_exits_3_with_one_clear_line(
         assert_not_in_texts(secret, poetry.outputs, username=USER)
 
 
+def test_no_credential_at_all_exits_3_with_one_clear_line(
+        poetry: Poetry, any_index: PrivateIndex, tmp_path: Path) -> None:
+    """A source with no rule and no poetry credential: the index refuses access (401 or
+    403), which is the missing-credential case of issue #4 -- exit 3, one MISSING line."""
+    project = write_project(tmp_path / "app", any_index.simple_url)
+    result = poetry.run("source", "check", cwd=project, check=False)
+    assert result.returncode == 3, result.stdout + result.stderr
+    [line] = [x for x in result.stdout.splitlines() if "MISSING" in x]
+    assert f"index: {any_index.mode} " in line and "none was sent" in line
+    assert any(r.path == "/simple/" and not r.authorized for r in any_index.requests)
+
+
 def test_missing_env_var_exits_2_before_any_request(
         poetry: Poetry, private_index: PrivateIndex, tmp_path: Path) -> None:
     project = write_project(tmp_path / "app", private_index.simple_url, extra=RULE)
