@@ -27,12 +27,11 @@ from .http import Response, fetch, same_origin, split_userinfo
 from .probe_advice import Facts, explain, explain_unreachable
 from .records import record
 from .secret import MASK, Secret
+from .token_expiry import GITHUB_EXPIRY_HEADER
 
 log = logging.getLogger("private_packages")
 
 ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
-#: GitHub reports when the token it was sent expires (fine-grained and OAuth tokens).
-GITHUB_EXPIRY_HEADER = "GitHub-Authentication-Token-Expiration"
 
 #: Usernames registries document as fixed placeholders: never secret, always shown.
 WELL_KNOWN_USERNAMES = frozenset({

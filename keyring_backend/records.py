@@ -52,8 +52,12 @@ else:
 
     def _make(klass: type, frozen: bool) -> type:
         # The class's own annotations (no inheritance between records): `inspect` is the
-        # import this module exists to avoid.
-        names = tuple(klass.__dict__.get("__annotations__", {}))  # noqa: RUF063
+        # import this module exists to avoid. Python 3.14 (PEP 649) builds them lazily, and
+        # only the attribute access asks for them.
+        own = klass.__dict__.get("__annotations__")  # noqa: RUF063
+        names = tuple(own if own is not None else getattr(klass, "__annotations__", {}))
+        if not names:
+            raise TypeError(f"@record class {klass.__qualname__} declares no fields")
         specs: dict[str, _Field] = {}
         for name in names:
             value = klass.__dict__.get(name, _MISSING)

@@ -181,8 +181,11 @@ def split_ref(index: int, match: re.Match[str], last: int) -> GitRef:
 
 
 def display(url: str) -> str:
-    """The URL without its userinfo, for messages."""
-    return re.sub(r"^(git\+[a-z]+://)[^/@]*@", r"\1", url)
+    """The URL without its userinfo (split at the last `@` of the authority, as URLs are,
+    so a password holding `@` does not show its tail) or fragment, for messages."""
+    from keyring_backend.http import redact_url
+
+    return redact_url(url)
 
 
 def _check(files: Sequence[ReqFile], out: TextIO) -> int:

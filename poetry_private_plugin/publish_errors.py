@@ -39,7 +39,10 @@ def explain_publish_error(event: ConsoleErrorEvent) -> None:
 
 def refusal_line(status: int, reason: str, body: str, repository: str,
                  release: str) -> Optional[str]:
-    exists = "exist" in body.lower()
+    text = body.lower()
+    # "File already exists" (PyPI, Artifactory), "already exists" (Nexus); never the
+    # "Project does not exist" of a wrong URL or a missing permission.
+    exists = ("already exist" in text or "file exists" in text) and "not exist" not in text
     code = f"HTTP {status}{' ' + reason if reason else ''}"
     if status == 409 or (status in (400, 403) and exists):
         return (f"{PREFIX} {release} is already on '{repository}' ({code}): registries never "
@@ -47,8 +50,8 @@ def refusal_line(status: int, reason: str, body: str, repository: str,
                 "and publish again (or --skip-existing to upload only the missing files)")
     if status in (401, 403):
         return (f"{PREFIX} '{repository}' rejected the credential ({code}): the token is "
-                "wrong, expired or lacks write access; `poetry source check` shows where "
-                "it comes from")
+                "wrong, expired or lacks write access (`poetry -vvv publish` names the rule "
+                "it came from)")
     return None
 
 

@@ -148,6 +148,16 @@ def test_check_is_offline_and_fails_on_anything_unpinned(tmp_path: Path) -> None
     assert (tmp_path / "loose.txt").read_text().count("@v1") == 1
 
 
+def test_messages_hide_a_password_that_holds_an_at_sign(tmp_path: Path) -> None:
+    """Userinfo ends at the LAST `@` of the authority: cutting at the first showed the
+    password's tail (`ssw0rd-SECRET@host`)."""
+    (tmp_path / "r.txt").write_text(
+        "acme @ git+https://oauth2:p@ssw0rd-SECRET@gitlab.example.invalid/org/r.git@v1\n")
+    code, out, err = run("--check", "-r", "r.txt", cwd=tmp_path)
+    assert code == 1 and "git+https://gitlab.example.invalid/org/r.git@v1" in out
+    assert "SECRET" not in out + err and "ssw0rd" not in out + err
+
+
 def test_unknown_ref_fails_and_leaves_every_file_untouched(repo: tuple[str, Path],
                                                            tmp_path: Path) -> None:
     url, _ = repo

@@ -18,8 +18,12 @@ from poetry_private_plugin.publish_errors import refusal_line
     (401, "", "'gitlab' rejected the credential (HTTP 401 X)"),
     (403, "<html>forbidden</html>", "'gitlab' rejected the credential (HTTP 403 X)"),
     (400, "Invalid distribution metadata", None),
+    (403, "Project does not exist or you do not have permission",
+     "'gitlab' rejected the credential (HTTP 403 X)"),
+    (400, "Project acme does not exist", None),
     (500, "already exists", None),
-], ids=["409", "pypi-400-exists", "artifactory-403-exists", "401", "403", "400-other", "500"])
+], ids=["409", "pypi-400-exists", "artifactory-403-exists", "401", "403", "400-other",
+        "403-does-not-exist", "400-does-not-exist", "500"])
 def test_refusal_line(status: int, body: str, expected: Optional[str]) -> None:
     line = refusal_line(status, "X", body, "gitlab", "acme-tool 1.0.1")
     if expected is None:

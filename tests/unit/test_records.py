@@ -85,3 +85,10 @@ def test_importing_the_core_does_not_import_dataclasses_or_logging() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_record_without_fields_is_refused() -> None:
+    with pytest.raises(TypeError, match="declares no fields"):
+        @records.record
+        class Empty:
+            pass
