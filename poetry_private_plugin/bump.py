@@ -16,7 +16,8 @@ Plain logic, no cleo: `commands/bump.py` reads the options and prints. Decisions
   `1.4.3`). A package the registry does not have yet therefore starts from pyproject's
   version. Registry versions that are not PEP 440 are ignored.
 - The new version is written to `[project].version` and/or `[tool.poetry].version`,
-  whichever the file has (as `poetry version` does), with tomlkit so formatting stays.
+  whichever the file has (as `poetry version` does), with tomlkit so formatting stays, and
+  atomically (`files.atomic_write`: the file keeps its mode).
 - Which index: NAME is a `[[tool.poetry.source]]` (its URL is the simple index) or a
   publish repository (`poetry config repositories.NAME.url`, or `pypi`). An upload URL
   becomes a simple index by `simple_index_for_upload`; `--index-url` overrides both.
@@ -39,6 +40,7 @@ RULES = ("patch", "minor", "major", "prepatch", "preminor", "premajor", "prerele
 REGISTRY = "registry"
 PYPROJECT = "pyproject.toml"
 # PyPI's and TestPyPI's upload endpoints live on other paths (and hosts) than their indexes.
+PUBLIC_HOSTS = frozenset({"pypi.org", "test.pypi.org"})
 KNOWN_UPLOADS = {
     "upload.pypi.org/legacy": "https://pypi.org/simple/",
     "test.pypi.org/legacy": "https://test.pypi.org/simple/",
@@ -79,6 +81,11 @@ def simple_index_for_upload(url: str) -> str:
     else:
         new_path = path + "/simple/"
     return urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
+
+
+def is_public_index(url: str) -> bool:
+    """PyPI and TestPyPI answer anonymous requests: their 404 means "no such project"."""
+    return (urlsplit(url.strip()).hostname or "") in PUBLIC_HOSTS
 
 
 def choose_index(name: str, sources: Mapping[str, str], repository: Optional[str],
@@ -161,4 +168,7 @@ def write_version(pyproject: Path, version: str) -> None:
     if not written:
         raise ConfigError(f"{pyproject} declares no version to set: add [project] version "
                           "(or [tool.poetry] version)")
-    pyproject.write_bytes(tomlkit.dumps(document).encode("utf-8"))
+    from .files import atomic_write
+
+    # Atomic: a killed CI job must not leave a truncated pyproject.toml behind.
+    atomic_write(pyproject, tomlkit.dumps(document).encode("utf-8"))

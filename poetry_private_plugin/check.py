@@ -1,9 +1,11 @@
 """`poetry source check`: for each project source, where its credential comes from, whether
 the index accepts it, and what in the project puts it at risk -- never a value.
 
-Per source: the credential's origin (our rule, else poetry's `http-basic.NAME`, else the
-URL's userinfo, else none), a JWT's expiry, the index probed with that credential
-(`keyring_backend.probe`), and the warnings of `check_warnings`.
+Per source: the credential poetry will send, chosen as the credential hook chooses it
+(`credential_choice`: poetry's explicit `http-basic.NAME` -- a rule it overrides is a
+warning --, else our rule, else the URL's userinfo, else none), a JWT's expiry, the index
+probed with that very credential (`keyring_backend.probe`), and the warnings of
+`check_warnings`. The report itself is `check_report`.
 
 Exit code (DESIGN.md "Exit codes"): 3 when an index refused access (401/403): the credential
 sent was rejected, or none reached an index that wants one; else 2 for a configuration
@@ -15,41 +17,45 @@ must be rotated) and every problem is printed either way.
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional, Protocol
-from urllib.parse import quote, quote_plus
+from typing import Any, Optional
 
-from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED, ConfigError, PrivatePackagesError
+from keyring_backend.errors import EXIT_CONFIG, ConfigError, PrivatePackagesError
 from keyring_backend.http import redact_url, split_userinfo
 from keyring_backend.probe import display_username, probe_index
 from keyring_backend.references import parse_template
 from keyring_backend.rules import CredentialRule, Layer
-from keyring_backend.secret import MASK, Secret
+from keyring_backend.secret import Secret
 from keyring_backend.store import CredentialStore
 from keyring_backend.token_expiry import Expiry, github_header_expiry, jwt_expiry
-from keyring_backend.urls import parse_location
 
 from . import check_warnings as cw
+from .check_report import (
+    ERROR,
+    FAILED,
+    MISSING,
+    NOTE,
+    OK,
+    REJECTED,
+    UNREACHABLE,
+    WARNING,
+    Block,
+    Item,
+    Report,
+)
+from .credential_choice import Settings, choose_credential, setting, source_target
 from .sources import Source
 
-OK, NOTE, WARNING, ERROR, REJECTED, MISSING = "ok", "-", "WARNING", "ERROR", "REJECTED", "MISSING"
-FAILED, UNREACHABLE = "FAILED", "UNREACHABLE"
-_WIDTH = len(UNREACHABLE)
+__all__ = ["ERROR", "FAILED", "MISSING", "NOTE", "OK", "REJECTED", "UNREACHABLE", "WARNING",
+           "Block", "Credential", "Item", "Project", "Report", "SourceCheck", "UnknownSource"]
 
 
 class UnknownSource(ConfigError):
     """A NAME given to `poetry source check` is not a source of this project."""
-
-
-class PoetrySettings(Protocol):
-    """The part of poetry's `Config` the check reads (`http-basic.*`, `certificates.*`)."""
-
-    def get(self, setting_name: str, default: Any = None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -60,83 +66,7 @@ class Project:
     lock_file: Path
     local_config: Mapping[str, Any]
     sources: Sequence[Source]
-    settings: PoetrySettings
-
-
-@dataclass(frozen=True)
-class Item:
-    marker: str
-    text: str
-    fix: str = ""
-    exit_code: int = 0
-
-    @property
-    def is_problem(self) -> bool:
-        return self.marker not in (OK, NOTE)
-
-
-@dataclass
-class Block:
-    title: str
-    items: list[Item] = field(default_factory=list)
-
-    def add(self, marker: str, text: str, fix: str = "", exit_code: int = 0) -> None:
-        self.items.append(Item(marker, text, fix, exit_code))
-
-
-@dataclass
-class Report:
-    """The blocks of one run, and every value resolved during it (masked on output)."""
-
-    blocks: list[Block] = field(default_factory=list)
-    _secrets: set[str] = field(default_factory=set, repr=False)
-
-    def secret(self, value: str, username: Optional[str] = None) -> None:
-        """Register a resolved value: raw, percent-encoded, base64, and as a Basic header.
-        Forms under 4 characters are skipped: masking them garbles text and hides nothing."""
-        raw = value.encode()
-        forms = {value, quote(value, safe=""), quote(value), quote_plus(value),
-                 base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
-        if username is not None:
-            forms.add(base64.b64encode(f"{username}:{value}".encode()).decode())
-        self._secrets.update(form for form in forms if len(form) >= 4)
-
-    @property
-    def items(self) -> list[Item]:
-        return [item for block in self.blocks for item in block.items]
-
-    @property
-    def exit_code(self) -> int:
-        codes = {item.exit_code for item in self.items}
-        return EXIT_REJECTED if EXIT_REJECTED in codes else EXIT_CONFIG if codes - {0} else 0
-
-    def text(self, quiet: bool = False) -> str:
-        """The report; `quiet` keeps only problems (and prints nothing when there are none).
-        Every resolved value is replaced by `****`, in case one slipped into a message."""
-        lines: list[str] = []
-        for block in self.blocks:
-            items = [i for i in block.items if i.is_problem or not quiet]
-            if items:
-                lines.append(block.title)
-            for item in items:
-                lines.append(f"  {item.marker:<{_WIDTH}} {item.text}")
-                lead = "fix: "
-                for fix_line in item.fix.splitlines():
-                    lines.append(f"  {'':<{_WIDTH}} {lead}{fix_line}")
-                    lead = "     "
-        if lines or not quiet:
-            lines.append(self.summary())
-        text = "\n".join(lines) + "\n" if lines else ""
-        for value in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(value, MASK)
-        return text
-
-    def summary(self) -> str:
-        warnings = sum(1 for item in self.items if item.marker == WARNING)
-        errors = sum(1 for item in self.items if item.exit_code)
-        checked = sum(1 for block in self.blocks if block.title.startswith("source "))
-        return (f"poetry source check: {checked} source(s), {errors} problem(s), {warnings} "
-                f"warning(s); exit code {self.exit_code}")
+    settings: Settings  # poetry's Config: http-basic.*, repositories.*, certificates.*
 
 
 @dataclass(frozen=True)
@@ -205,23 +135,27 @@ class SourceCheck:
 
     def credential(self, source: Source, block: Block) -> Credential:
         """What poetry would send to `source`, described in `block` (never a value).
-        Raises `UnresolvedReference` when our rule cannot be resolved."""
-        rules = self.store.config.rules
-        loc = parse_location(source.url)
-        rule = rules.for_source(source.name) or (rules.find(loc) if loc else None)
-        basic = self._http_basic(source.name)
-        if rule is not None:
-            if basic is not None:
-                block.add(WARNING, f"poetry also has a credential for '{source.name}' in "
-                          f"{basic[2]}", "Remove it (poetry config --unset http-basic."
-                          f"{source.name}, or unset the variables) so only the rule applies.")
+        Raises `UnresolvedReference` when the rule in use cannot be resolved."""
+        settings = self.project.settings
+        choice = choose_credential(source_target(settings, source.name, source.url),
+                                   self.store.config.rules, settings, self.env)
+        rule, explicit = choice.rule, choice.explicit
+        if explicit is not None:
+            block.add(OK, f"credential: {explicit.where} (not a private-packages rule); "
+                      f"username {display_username(explicit.username)}")
+            if rule is not None:
+                block.add(WARNING, f"{self._shorten(rule.origin)} is overridden: poetry "
+                          f"sends its own credential for '{source.name}' from {explicit.where}",
+                          f"Remove it ({explicit.unset}) so only the rule applies.")
+            self.report.secret(explicit.password.reveal(), explicit.username)
+            return Credential(explicit.username, explicit.password)
+        if rule is not None and choice.uncovered is not None:
+            block.add(WARNING, f"{self._shorten(rule.origin)} is bound to {rule.url}, not "
+                      f"{choice.uncovered}: poetry gets no credential from it",
+                      f"Bind the rule to every URL of '{source.name}', or unset "
+                      f"repositories.{source.name}.url.")
+        elif rule is not None:
             return self._from_rule(rule, block)
-        if basic is not None:
-            username, password, where = basic
-            block.add(OK, f"credential: {where} (not a private-packages rule); username "
-                      f"{display_username(username)}")
-            self.report.secret(password.reveal(), username)
-            return Credential(username, password)
         _, url_user, url_password = split_userinfo(source.url)
         if url_user is not None or url_password is not None:
             block.add(NOTE, "credential: embedded in the source URL (see the warning below)")
@@ -249,22 +183,11 @@ class SourceCheck:
                       'Use a reference such as password = "${MY_TOKEN}" and revoke this token.')
         return Credential(username, resolved.password, origin)
 
-    def _http_basic(self, name: str) -> Optional[tuple[str, Secret, str]]:
-        """poetry's `http-basic.NAME` with a password (else poetry asks keyring), or None."""
-        username = self.project.settings.get(f"http-basic.{name}.username")
-        password = self.project.settings.get(f"http-basic.{name}.password")
-        if not isinstance(password, str) or not password:
-            return None
-        variable = f"POETRY_HTTP_BASIC_{name.upper().replace('-', '_').replace('.', '_')}"
-        where = (f"{variable}_USERNAME/_PASSWORD" if f"{variable}_PASSWORD" in self.env
-                 else f"poetry config http-basic.{name} (auth.toml)")
-        return str(username or ""), Secret(password), where
-
     def _probe(self, source: Source, credential: Credential, block: Block) -> None:
         if not self.probe:
             block.add(NOTE, "index: not probed (--no-probe)")
             return
-        cert = self.project.settings.get(f"certificates.{source.name}.cert")
+        cert = setting(self.project.settings, "certificates", source.name, "cert")
         cafile = cert if isinstance(cert, str) else self.env.get("REQUESTS_CA_BUNDLE")
         locked = (self.locked or {}).get(source.name)
         try:

@@ -9,11 +9,10 @@ merges `http-basic.NAME = {username, password}` into poetry's `Config`. That `Co
 `Config.create()` singleton every `Authenticator` in the process reads when it first needs a
 credential, so nothing is written to auth.toml and it works with `keyring.enabled = false`.
 
-Precedence: a credential the user gave poetry explicitly wins over a rule -- a password in
-`http-basic.NAME` (`POETRY_HTTP_BASIC_NAME_PASSWORD`, config.toml, auth.toml, poetry.toml),
-and for `publish` also `pypi-token.NAME` and `--username` with `--password`. They are the
-more specific, deliberate choice for this one machine or run, as a URL's userinfo beats
-keyring in pip. A keyring entry is not explicit: asking it would cost a keyring round trip.
+Precedence (`credential_choice.choose_credential`, shared with `source check` and `source
+bump`): a credential the user gave poetry explicitly wins over a rule -- a password in
+`http-basic.NAME`, and for `publish` also `pypi-token.NAME` and `--username` with
+`--password`. The hook then leaves that source alone.
 
 Git dependencies over http(s): poetry's dulwich client tries once without a credential, and
 after its 401 runs system git (so does `system-git-client = true`). GIT_CONFIG_* variables
@@ -28,13 +27,12 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
 
-from .hook_rules import Target, blocking_errors, rule_for, uncovered_url
+from .hook_rules import Target, blocking_errors, with_repository_urls
 
 if TYPE_CHECKING:
     from cleo.commands.command import Command
@@ -46,10 +44,15 @@ if TYPE_CHECKING:
     from keyring_backend.rules import CredentialRule
     from keyring_backend.store import CredentialStore
 
+    from .credential_choice import Choice
+
 PREFIX = "private-packages:"
 # Commands that may clone a git dependency (and so need the git credential helper).
-GIT_COMMANDS = frozenset({"install", "sync", "lock", "add", "update", "show",
-                          "self add", "self install", "self update", "self sync"})
+GIT_COMMANDS = frozenset({"install", "sync", "lock", "add", "update", "remove", "show",
+                          "debug resolve", "self add", "self install", "self update",
+                          "self sync", "self remove", "self lock", "self show"})
+# Commands that read only the lock file unless asked for the latest versions.
+SHOW_COMMANDS = frozenset({"show", "self show"})
 _HELPER_MARK = "keyring_backend.git_credential"
 
 # Commands this hook disabled, until their TERMINATE event (weak: tests run many commands).
@@ -59,7 +62,7 @@ _refused: weakref.WeakSet[Command] = weakref.WeakSet()
 def authenticate_command(event: ConsoleCommandEvent) -> None:
     """Give the sources `event.command` needs their credentials, or refuse the command."""
     name = event.command.name or ""
-    if name == "show" and not _option(event, "outdated"):
+    if name in SHOW_COMMANDS and not (_option(event, "outdated") or _option(event, "latest")):
         return  # plain `show` reads the lock file only
     poetry = _poetry_of(event)
     if poetry is None:
@@ -83,15 +86,22 @@ def finish_command(event: ConsoleTerminateEvent) -> None:
 def _authenticate(event: ConsoleCommandEvent, name: str, poetry: Poetry) -> None:
     from keyring_backend.store import CredentialStore
 
+    from .credential_choice import choose_credential
+
     project_dir = Path(poetry.pyproject_path).parent
     configs = _configs(poetry)
-    if name == "publish":
-        targets = _publish_targets(event, configs[0])
-    else:
-        targets = _source_targets(poetry, configs[0])
-    env = _with_repository_urls(os.environ, targets)
+    publish = name == "publish"
+    targets = _publish_targets(event, configs[0]) if publish else \
+        _source_targets(poetry, configs[0])
+    env = with_repository_urls(os.environ, targets)
     store = CredentialStore(env, cwd=project_dir)
-    matched = {target: rule_for(target, store.config.rules) for target in targets}
+    command_line = (_option(event, "username"), _option(event, "password")) if publish \
+        else (None, None)
+    choices = [choose_credential(target, store.config.rules, configs[0], os.environ,
+                                 publish=publish, command_line=command_line)
+               for target in targets]
+    # A target served by the user's explicit credential needs no rule, broken or not.
+    matched = {c.target: c.rule for c in choices if c.explicit is None}
     concerning, other = blocking_errors(store.config.errors, matched)
     if concerning:
         _refuse(event, f"{concerning[0]} (run `poetry source check` for every problem)")
@@ -99,10 +109,10 @@ def _authenticate(event: ConsoleCommandEvent, name: str, poetry: Poetry) -> None
     for error in other:
         _write(event, f"<warning>{PREFIX} {_escape(str(error))}</warning>")
     grants: dict[str, dict[str, str]] = {}
-    for target, rule in matched.items():
-        grant = _grant(event, store, configs[0], target, rule)
+    for choice in choices:
+        grant = _grant(event, store, choice)
         if grant is not None:
-            grants[target.name] = grant
+            grants[choice.target.name] = grant
     if grants:
         for config in configs:
             config.merge({"http-basic": grants})
@@ -110,23 +120,23 @@ def _authenticate(event: ConsoleCommandEvent, name: str, poetry: Poetry) -> None
         _enable_git_helper(event, project_dir)
 
 
-def _grant(event: ConsoleCommandEvent, store: CredentialStore, config: Config,
-           target: Target, rule: Optional[CredentialRule]) -> Optional[dict[str, str]]:
+def _grant(event: ConsoleCommandEvent, store: CredentialStore,
+           choice: Choice) -> Optional[dict[str, str]]:
     """`{username, password}` for one target, or None (no rule, or the user's own wins)."""
+    target, rule = choice.target, choice.rule
     label = f"source '{target.name}'"
+    if choice.explicit is not None:
+        unused = f"; {rule.origin} not used" if rule is not None else ""
+        _debug(event, f"{label}: keeping poetry's own credential ({choice.explicit.where})"
+                      f"{unused}")
+        return None
     if rule is None:
         _debug(event, f"{label}: no rule binds {', '.join(map(str, target.locations))}")
         return None
-    outside = uncovered_url(rule, target)
-    if outside is not None:
+    if choice.uncovered is not None:
         _write(event, f"<warning>{PREFIX} {_escape(label)}: {_escape(rule.origin)} is bound "
-                      f"to {rule.url}, not {_escape(outside)}; not sending its credential"
-                      "</warning>")
-        return None
-    explicit = _explicit_credential(config, target.name)
-    if explicit is not None:
-        _debug(event, f"{label}: keeping the credential in poetry's {explicit}; "
-                      f"{rule.origin} not used")
+                      f"to {rule.url}, not {_escape(choice.uncovered)}; not sending its "
+                      "credential</warning>")
         return None
     try:
         credential = store.resolve(rule)
@@ -138,47 +148,18 @@ def _grant(event: ConsoleCommandEvent, store: CredentialStore, config: Config,
 
 
 def _publish_targets(event: ConsoleCommandEvent, config: Config) -> list[Target]:
-    if _option(event, "username") and _option(event, "password"):
-        return []  # given on the command line: poetry uses them as they are
     from .sources import repository_url
 
     name = str(_option(event, "repository") or "pypi")
     url = repository_url(config, name)
-    if url is None or _setting(config, "pypi-token", name):
-        return []  # poetry reports an unknown repository; a token is the user's own
-    return [Target(name, (url,))]
+    return [] if url is None else [Target(name, (url,))]  # unknown: poetry reports it
 
 
 def _source_targets(poetry: Poetry, config: Config) -> list[Target]:
+    from .credential_choice import source_target
     from .sources import project_sources
 
-    targets = []
-    for source in project_sources(poetry):
-        # Poetry sends http-basic.NAME to repositories.NAME.url, which an environment
-        # variable may point elsewhere: the rule must cover that URL too.
-        configured = _setting(config, "repositories", source.name, "url")
-        urls = (source.url,) + ((configured,) if isinstance(configured, str)
-                                and configured != source.url else ())
-        targets.append(Target(source.name, urls))
-    return targets
-
-
-def _with_repository_urls(env: Mapping[str, str], targets: list[Target]) -> dict[str, str]:
-    """The environment plus `POETRY_REPOSITORIES_NAME_URL` for each target, so that a
-    `source = "NAME"` rule also binds a publish repository known only to poetry's config
-    (keyring_backend reads repository names from pyproject.toml and the environment)."""
-    out = dict(env)
-    for target in targets:
-        key = f"POETRY_REPOSITORIES_{target.name.upper().replace('-', '_')}_URL"
-        if key[len("POETRY_REPOSITORIES_"):-4].lower().replace("_", "-") == target.name:
-            out.setdefault(key, target.urls[0])
-    return out
-
-
-def _explicit_credential(config: Config, name: str) -> Optional[str]:
-    if _setting(config, "http-basic", name, "password"):
-        return f"http-basic.{name} (or POETRY_HTTP_BASIC_*_PASSWORD)"
-    return None
+    return [source_target(config, s.name, s.url) for s in project_sources(poetry)]
 
 
 def _enable_git_helper(event: ConsoleCommandEvent, project_dir: Path) -> None:
@@ -206,13 +187,6 @@ def _configs(poetry: Poetry) -> list[Config]:
     found = [poetry.config]
     singleton = Config.create()
     return found if singleton is poetry.config else [*found, singleton]
-
-
-def _setting(config: Config, *keys: str) -> Any:
-    try:  # a list keeps names with dots whole (poetry >= 2.1)
-        return config.get(list(keys))
-    except AttributeError:  # poetry 2.0 splits a dotted string only
-        return config.get(".".join(keys))
 
 
 def _poetry_of(event: ConsoleCommandEvent) -> Optional[Poetry]:

@@ -70,6 +70,20 @@ def blocking_errors(errors: Iterable[ConfigError], matched: Mapping[Target, Any]
     return concerning, other
 
 
+def with_repository_urls(env: Mapping[str, str], targets: Iterable[Target]) -> dict[str, str]:
+    """The environment plus `POETRY_REPOSITORIES_NAME_URL` for each target, so that a
+    `source = "NAME"` rule also binds a publish repository known only to poetry's config
+    (keyring_backend reads repository names from pyproject.toml and the environment). A
+    name the variable cannot spell (poetry reads `[A-Z_]+` back as lower-case with `-`)
+    is left out."""
+    out = dict(env)
+    for target in targets:
+        key = f"POETRY_REPOSITORIES_{target.name.upper().replace('-', '_')}_URL"
+        if key[len("POETRY_REPOSITORIES_"):-4].lower().replace("_", "-") == target.name:
+            out.setdefault(key, target.urls[0])
+    return out
+
+
 def entry_concerns(entry: Mapping[str, str], target: Target) -> bool:
     if entry.get("source") == target.name:
         return True

@@ -31,9 +31,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 # Poetry commands that talk to package sources (or a publish repository): the hook resolves
-# their credentials before they run. `show` only with --outdated (hook.py checks that).
-HOOKED = frozenset({"install", "sync", "lock", "add", "update", "show", "search", "publish",
-                    "self add", "self install", "self update", "self sync"})
+# their credentials before they run. `show` and `self show` only with --outdated or
+# --latest (hook.py checks that). `remove` and `self remove` re-lock; `debug resolve`
+# resolves.
+HOOKED = frozenset({"install", "sync", "lock", "add", "update", "remove", "show", "search",
+                    "publish", "debug resolve", "self add", "self install", "self update",
+                    "self sync", "self remove", "self lock", "self show"})
 
 # Before poetry's own listeners (default priority 0): an unresolvable reference stops the
 # command before poetry creates an environment or starts resolving.

@@ -13,10 +13,7 @@ same binding when they normalise to the same location (keyring_backend.urls).
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -25,12 +22,13 @@ from keyring_backend.config import project_sources
 from keyring_backend.errors import ConfigError
 from keyring_backend.urls import parse_location
 
+from .files import NEW_FILE_MODE, atomic_write
+
 if TYPE_CHECKING:
     from tomlkit.toml_document import TOMLDocument
 
 PROJECT_KEYS = ("tool", "private-packages", "credentials")
 USER_KEYS = ("credentials",)
-NEW_FILE_MODE = 0o600
 NEW_DIR_MODE = 0o700
 
 Binding = tuple[str, str]  # ("source", name) or ("url", prefix)
@@ -159,18 +157,7 @@ class RuleFile:
         if not parent.exists():
             parent.mkdir(parents=True)
             parent.chmod(NEW_DIR_MODE)  # mkdir's mode is filtered by the umask
-        mode = stat.S_IMODE(self.path.stat().st_mode) if self.exists else NEW_FILE_MODE
-        fd, temp = tempfile.mkstemp(dir=parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(self.text().encode("utf-8"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(temp, mode)
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.path, self.text().encode("utf-8"), NEW_FILE_MODE)
         self.exists = True
 
     def _parse(self, text: str) -> TOMLDocument:

@@ -10,6 +10,7 @@ reference, unreachable index), 3 when the registry rejects the credential.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from cleo.formatters.formatter import Formatter
@@ -17,11 +18,13 @@ from cleo.helpers import argument, option
 from cleo.io.outputs.output import Verbosity
 from poetry.console.commands.command import Command
 
+from keyring_backend.errors import ConfigError
+
 if TYPE_CHECKING:
     from cleo.io.inputs.argument import Argument
     from cleo.io.inputs.option import Option
 
-    from keyring_backend.store import Credential
+    from keyring_backend.secret import Secret
 
 DEFAULT_TIMEOUT = 15.0  # poetry's own default for its HTTP requests
 
@@ -41,6 +44,8 @@ class SourceBumpCommand(Command):
         option("next-phase", None, "Increment the phase of a pre-release (with prerelease)."),
         option("index-url", None, "Read versions from this simple index instead of NAME's.",
                flag=False),
+        option("allow-anonymous", None, "Go on when no credential was sent and the index "
+                                        "does not have the project (a public index)."),
     ]
     help = """\
 Reads every version of this project from the source's simple index (PEP 691 JSON or PEP
@@ -49,7 +54,14 @@ the newest of those and pyproject.toml's own version, and writes the result to
 <comment>pyproject.toml</>. Two pipelines therefore never publish the same version twice.
 
 For a publish repository (<comment>poetry config repositories.NAME URL</>) the simple index
-is derived from the upload URL (<comment>…/simple/</>); <comment>--index-url</> overrides.
+is derived from the upload URL (<comment>…/simple/</>); <comment>--index-url</> overrides
+(a credential in its userinfo is used, never printed).
+
+The credential is the one poetry would send for NAME (its own <comment>http-basic.NAME</>
+wins over a rule). When none is sent and the index does not have the project, the bump
+stops with exit code 2: a private registry (GitLab) answers 404 to anonymous requests, and
+starting from pyproject.toml's version could collide with a published one. PyPI and
+TestPyPI are public; for another public index pass <comment>--allow-anonymous</>.
 """
 
     def handle(self) -> int:
@@ -65,34 +77,33 @@ is derived from the upload URL (<comment>…/simple/</>); <comment>--index-url</
     def _bump(self) -> int:
         from keyring_backend.simple_index import project_page_url, project_versions
 
-        from ..bump import check_rule, choose_index, plan_bump, write_version
+        from ..bump import check_rule, choose_index, is_public_index, plan_bump, write_version
         from ..sources import project_sources, repository_url
 
         name, rule = str(self.argument("name")), str(self.argument("rule"))
         check_rule(rule)
         override: Optional[str] = self.option("index-url")
         sources = {source.name: source.url for source in project_sources(self.poetry)}
-        repository = None if override or name in sources else \
-            repository_url(self.poetry.config, name)
-        index = choose_index(name, sources, repository, override)
+        repository = None if name in sources else repository_url(self.poetry.config, name)
+        index = choose_index(name, sources, None if override else repository, override)
         project = self.poetry.package.name
-        credential = self._credential(name, index, repository)
         url = project_page_url(index, project)
-        if credential is not None:
-            self.line(f"Reading {url} with the credential from {credential.rule.origin}",
-                      verbosity=Verbosity.VERBOSE)
-        else:
-            self.line(f"Reading {url} without a credential (no rule binds it)",
-                      verbosity=Verbosity.VERBOSE)
+        sending = self._credential(name, index, sources.get(name) or repository,
+                                   from_option=bool(override), publish=name not in sources)
+        self.line(f"Reading {url} {sending.described}", verbosity=Verbosity.VERBOSE)
         versions = project_versions(
-            index, project, username=credential.username if credential else None,
-            password=credential.password if credential else None,
-            timeout=DEFAULT_TIMEOUT, cafile=self._cafile(name),
-            rule=credential.rule.origin if credential else None)
+            index, project, username=sending.username, password=sending.password,
+            timeout=DEFAULT_TIMEOUT, cafile=self._cafile(name), rule=sending.rule)
+        if not versions and not sending.sent and not is_public_index(index) \
+                and not self.option("allow-anonymous"):
+            raise ConfigError(
+                f"{project} is not on {url}, but no credential was sent and a private "
+                "registry hides projects from anonymous requests (GitLab answers 404), so "
+                f"the new version could collide with one already published: bind a rule to "
+                f"'{name}' (see `poetry source auth --help`), or pass --allow-anonymous if "
+                "the index is public")
         if not versions:
-            hidden = "" if credential else (" (no credential was sent: a private registry "
-                                            "may answer 404 to anonymous requests)")
-            self.line_error(f"<comment>{project} is not on {url} yet{hidden}; starting from "
+            self.line_error(f"<comment>{project} is not on {url} yet; starting from "
                             "pyproject.toml's version</comment>")
         else:
             self.line(f"Found {len(versions)} version(s) of {project}",
@@ -104,38 +115,69 @@ is derived from the upload URL (<comment>…/simple/</>); <comment>--index-url</
         self.line(plan.version if self.option("short") else plan.describe())
         return 0
 
-    def _credential(self, name: str, index: str,
-                    repository: Optional[str]) -> Optional[Credential]:
-        """The credential for the index, chosen as the hook chooses one for NAME (`source =
-        "NAME"` first, else the longest URL prefix), and only ever one bound to the index."""
-        from keyring_backend.http import redact_url
+    def _credential(self, name: str, index: str, named_url: Optional[str], *,
+                    from_option: bool, publish: bool) -> Sending:
+        """What to send to the index, as the hook chooses for NAME (`credential_choice`):
+        userinfo in --index-url (given for this run) first; poetry's explicit credential
+        for NAME (`publish`: a repository's pypi-token too) when the index is on NAME's
+        origin; the rule (`source = "NAME"` first,
+        else the longest URL prefix), only ever one bound to the index; NAME's URL
+        userinfo; nothing."""
+        from keyring_backend.http import redact_url, same_origin, split_userinfo
         from keyring_backend.store import CredentialStore
         from keyring_backend.urls import parse_location
 
-        from ..hook_rules import Target, blocking_errors, rule_for, uncovered_url
+        from ..credential_choice import choose_credential
+        from ..hook_rules import Target, blocking_errors, with_repository_urls
 
-        env = dict(os.environ)
-        if repository:  # so that a `source = "NAME"` rule binds a repository from config
-            key = f"POETRY_REPOSITORIES_{name.upper().replace('-', '_')}_URL"
-            env.setdefault(key, repository)
-        store = CredentialStore(env, self.poetry.pyproject_path.parent)
+        _, url_user, url_password = split_userinfo(index)
+        in_url = url_user is not None or url_password is not None
+        if from_option and in_url:  # project_versions sends the URL's own userinfo
+            return Sending(None, None, "with the credential in --index-url's userinfo", True)
         target = Target(name, (redact_url(index),))
-        rules = store.config.rules
-        rule = rule_for(target, rules)
-        if rule is not None and uncovered_url(rule, target) is not None:
-            warning = (f"{rule.origin} is bound to {rule.url}, not to {target.urls[0]}; "
-                       "not sending its credential there")
+        env = with_repository_urls(os.environ, [Target(name, (named_url,))] if named_url else [])
+        store = CredentialStore(env, self.poetry.pyproject_path.parent)
+        choice = choose_credential(target, store.config.rules, self.poetry.config, os.environ,
+                                   publish=publish)
+        explicit = choice.explicit
+        if explicit is not None and named_url and same_origin(index, named_url):
+            return Sending(explicit.username, explicit.password,
+                           f"with poetry's own credential ({explicit.where})", True)
+        rule = choice.rule_to_use
+        if choice.rule is not None and choice.uncovered is not None:
+            warning = (f"{choice.rule.origin} is bound to {choice.rule.url}, not to "
+                       f"{target.urls[0]}; not sending its credential there")
             self.line_error(f"<warning>{Formatter.escape(warning)}</warning>")
             location = parse_location(target.urls[0])
-            rule = rules.find(location) if location is not None else None
+            rule = store.config.rules.find(location) if location is not None else None
         concerning, other = blocking_errors(store.config.errors, {target: rule})
         if concerning:
             raise concerning[0]
         for error in other:
             self.line_error(f"<warning>{Formatter.escape(str(error))}</warning>")
-        return store.resolve(rule) if rule is not None else None
+        if rule is not None:
+            resolved = store.resolve(rule)
+            return Sending(resolved.username, resolved.password,
+                           f"with the credential from {rule.origin}", True, rule.origin)
+        if in_url:
+            return Sending(None, None, f"with the credential in {name}'s URL", True)
+        return Sending(None, None, "without a credential (no rule binds it)", False)
 
     def _cafile(self, name: str) -> Optional[str]:
         """poetry's `certificates.NAME.cert` when it names a CA bundle file."""
-        cert: Any = self.poetry.config.get(f"certificates.{name}.cert")
+        from ..credential_choice import setting
+
+        cert: Any = setting(self.poetry.config, "certificates", name, "cert")
         return cert if isinstance(cert, str) else None
+
+
+@dataclass(frozen=True)
+class Sending:
+    """What the bump sends to the index: a credential (or None: the URL's userinfo, if
+    any), how the verbose line describes it (never a value), whether anything is sent."""
+
+    username: Optional[str]
+    password: Optional[Secret] = field(repr=False)
+    described: str
+    sent: bool
+    rule: Optional[str] = None  # the rule's origin, for the refusal message

@@ -14,9 +14,11 @@ from poetry.console.commands.command import Command
 from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
 
 HELP = """\
-For each source of this project (or only the NAMEs given): where its credential comes from
-(the private-packages rule with its layer and the providers of its password, poetry's own
-http-basic config, or none), whether the index accepts it, when a JWT-shaped token expires,
+For each source of this project (or only the NAMEs given): the credential poetry will send
+and where it comes from (poetry's own http-basic config when it has a password -- it wins,
+and a rule it overrides is a warning --, else the private-packages rule with its layer and
+the providers of its password, else none), whether the index accepts that credential,
+when a JWT-shaped token expires,
 and warnings: a credential embedded in a URL in pyproject.toml or poetry.lock (file:line),
 plain http to a non-loopback host, and packages locked from a private source without
 <comment>source = "NAME"</comment> while PyPI is searched too (dependency confusion).

@@ -8,9 +8,14 @@ with the rule's credential, and the leak matrix covers every output at -vvv.
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -209,3 +214,119 @@ def test_oldest_poetry_bumps_with_the_same_rules(
     assert "1.0.0 (registry) -> 1.0.1a0" in result.stdout
     assert version_line(project) == 'version = "1.0.1a0"  # set by `poetry source bump`'
     assert_not_in_texts(canary, poetry.outputs, username=USER)
+
+
+class GitLabLikeIndex:
+    """A simple index that, like GitLab's, answers 404 to an anonymous request for a
+    project and the project's page to `deploy-bot` with the right password."""
+
+    def __init__(self, password: str) -> None:
+        self.expected = "Basic " + base64.b64encode(f"{USER}:{password}".encode()).decode()
+        self.requests: list[bool] = []  # authorized or not, per request
+        index = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                authorized = self.headers.get("Authorization") == index.expected
+                index.requests.append(authorized)
+                if not authorized or self.path != "/simple/acme-tool/":
+                    self.send_error(404)
+                    return
+                body = (b'<html><body><a href="acme_tool-1.0.0-py3-none-any.whl">'
+                        b"acme_tool-1.0.0-py3-none-any.whl</a></body></html>")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass  # keep test output clean
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/simple/"
+
+
+@pytest.fixture
+def gitlab_like(canary: str) -> Iterator[GitLabLikeIndex]:
+    index = GitLabLikeIndex(canary)
+    thread = threading.Thread(target=index.server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield index
+    finally:
+        index.server.shutdown()
+        index.server.server_close()
+
+
+def write_unruled_package(folder: Path, url: str) -> Path:
+    """acme-tool 0.1.0 with a `private` source and no credential rule."""
+    (folder / "acme_tool").mkdir(parents=True)
+    (folder / "acme_tool" / "__init__.py").write_text("")
+    (folder / "pyproject.toml").write_text(f"""\
+[project]
+name = "acme-tool"
+version = "0.1.0"
+requires-python = ">=3.9"
+
+[[tool.poetry.source]]
+name = "private"
+url = "{url}"
+priority = "supplemental"
+""")
+    return folder
+
+
+def test_anonymous_404_stops_unless_allowed_and_index_url_userinfo_is_used(
+        poetry: Poetry, gitlab_like: GitLabLikeIndex, canary: str, tmp_path: Path,
+        home: Path) -> None:
+    project = write_unruled_package(tmp_path / "acme-tool", gitlab_like.url)
+    before = (project / "pyproject.toml").read_bytes()
+
+    refused = poetry.run("source", "bump", "private", "patch", "-vvv", cwd=project,
+                         check=False)
+
+    assert refused.returncode == 2
+    [error] = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert "no credential was sent" in error and "--allow-anonymous" in error
+    assert (project / "pyproject.toml").read_bytes() == before
+
+    allowed = poetry.run("source", "bump", "private", "patch", "--allow-anonymous",
+                         "--dry-run", cwd=project)
+    assert allowed.stdout.splitlines()[-1] == "0.1.0 (pyproject.toml) -> 0.1.1"
+    assert gitlab_like.requests == [False, False]
+
+    with_userinfo = gitlab_like.url.replace("http://", f"http://{USER}:{quote(canary, safe='')}@")
+    result = poetry.run("source", "bump", "private", "patch", "--index-url", with_userinfo,
+                        "-vvv", cwd=project)
+
+    assert "1.0.0 (registry) -> 1.0.1" in result.stdout
+    assert "with the credential in --index-url's userinfo" in result.stdout
+    assert "without a credential" not in result.stdout
+    assert gitlab_like.requests == [False, False, True]
+    assert version_line(project) == 'version = "1.0.1"'
+    outputs = {key.replace(canary, "").replace(quote(canary, safe=""), ""): text
+               for key, text in poetry.outputs.items()}  # the labels hold the argv
+    assert_not_in_texts(canary, outputs, username=USER)
+    assert assert_not_in_files(canary, [project, home], username=USER) > 0
+
+
+def test_poetry_http_basic_wins_over_the_rule_as_in_the_hook(
+        poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
+        home: Path) -> None:
+    """The rule's variable holds a wrong token; poetry's own http-basic.private holds the
+    right one and wins, as it does for `poetry install` (credential_choice)."""
+    wrong = canary.replace("tok-", "wrong-")
+    project = write_package(tmp_path / "acme-internal", private_index, "0.1.0",
+                            "acme-internal")
+    env = {"ACME_TOKEN": wrong, "POETRY_HTTP_BASIC_PRIVATE_USERNAME": USER,
+           "POETRY_HTTP_BASIC_PRIVATE_PASSWORD": canary}
+
+    result = poetry.run("source", "bump", "private", "patch", "-vvv", cwd=project, env=env)
+
+    assert "1.0.0 (registry) -> 1.0.1" in result.stdout
+    assert "poetry's own credential (POETRY_HTTP_BASIC_PRIVATE_USERNAME/_PASSWORD)" in \
+        result.stdout
+    for secret in (canary, wrong):
+        assert_not_in_texts(secret, poetry.outputs, username=USER)
+        assert assert_not_in_files(secret, [project, home], username=USER) > 0

@@ -14,6 +14,7 @@ from poetry_private_plugin.bump import (
     RULES,
     BumpPlan,
     choose_index,
+    is_public_index,
     parse_versions,
     plan_bump,
     simple_index_for_upload,
@@ -182,3 +183,53 @@ def test_write_version_needs_a_version(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="declares no version to set"):
         write_version(path, "1.0.1")
     assert path.read_text() == text
+
+
+def test_write_version_is_atomic_and_keeps_the_mode(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written through a temporary file and os.replace: a failure while writing leaves the
+    old file whole and no temporary file; the new file keeps the old one's mode."""
+    import os
+
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(PEP621.encode())
+    path.chmod(0o640)
+    replaced: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def failing_replace(src: str, dst: str) -> None:
+        replaced.append((src, dst))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_version(path, "1.0.1")
+    assert path.read_bytes() == PEP621.encode()
+    assert [p.name for p in tmp_path.iterdir()] == ["pyproject.toml"]
+    assert replaced and Path(replaced[0][0]).parent == tmp_path
+
+    monkeypatch.setattr(os, "replace", real_replace)
+    write_version(path, "1.0.1")
+    assert 'version = "1.0.1"' in path.read_text()
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_write_version_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.toml"
+    real.write_bytes(POETRY_ONLY.encode())
+    link = tmp_path / "pyproject.toml"
+    link.symlink_to(real)
+    write_version(link, "0.2.0")
+    assert link.is_symlink()
+    assert "version = \"0.2.0\"" in real.read_text()
+
+
+@pytest.mark.parametrize(("url", "public"), [
+    ("https://pypi.org/simple/", True),
+    ("https://test.pypi.org/simple/", True),
+    ("https://gitlab.example.com/api/v4/projects/7/packages/pypi/simple/", False),
+    ("http://127.0.0.1:8080/simple/", False),
+    ("https://pypi.org.evil.example/simple/", False),
+], ids=["pypi", "testpypi", "gitlab", "local", "lookalike"])
+def test_only_pypi_and_testpypi_are_public(url: str, public: bool) -> None:
+    assert is_public_index(url) is public

@@ -79,11 +79,13 @@ def event_for(*argv: str, poetry: Any = None) -> tuple[ConsoleCommandEvent, Buff
     from poetry.console.application import Application
 
     words = [a for a in argv if not a.startswith("-")]
-    name = " ".join(words[:2]) if words[0] == "self" else words[0]
+    name = " ".join(words[:2]) if words[0] in ("self", "debug") else words[0]
     command = Application().find(name)
     if poetry is not None:
         command.set_poetry(poetry)  # type: ignore[attr-defined]
     command.merge_application_definition()
+    if " " in name:  # cleo passes a namespaced command's name as one argument
+        argv = (name, *argv[2:])
     io_input = ArgvInput(["poetry", *argv])
     io_input.bind(command.definition)
     io = BufferedIO(io_input)
@@ -184,7 +186,10 @@ def test_users_explicit_password_wins(tmp_path: Path, isolated: Path, secret: st
     _, output, config = run_hook(project, "install")
     assert config.get(["http-basic", "private", "password"]) == mine
     assert config.get(["http-basic", "private", "username"]) == "me"
-    assert "keeping the credential in poetry's http-basic.private" in output
+    shown = ("POETRY_HTTP_BASIC_PRIVATE_USERNAME/_PASSWORD" if where == "env"
+             else "poetry config http-basic.private (auth.toml)")
+    assert f"keeping poetry's own credential ({shown})" in output
+    assert "credentials]] #1 not used" in output
     for value in (secret, mine):
         assert_not_in_texts(value, {"output": output}, username="me")
 
@@ -252,12 +257,38 @@ def test_rule_does_not_travel_to_a_repository_url_elsewhere(
     assert "not sending its credential" in output and "127.0.0.2" in output
 
 
-def test_show_is_hooked_only_with_outdated(tmp_path: Path, isolated: Path) -> None:
+@pytest.mark.parametrize("argv", [("show",), ("show", "--tree"), ("show", "--why")],
+                         ids=["show", "show-tree", "show-why"])
+def test_show_reading_only_the_lock_is_not_hooked(tmp_path: Path, isolated: Path,
+                                                  argv: tuple[str, ...]) -> None:
     project = write_project(tmp_path / "app", INDEX, extra=rule("private", "${ACME_TOKEN}"))
-    _, _, config = run_hook(project, "show")
+    _, _, config = run_plugin_hook(project, *argv)
     assert granted(config, "private") is None
-    _, _, config = run_hook(project, "show", "--outdated")
-    assert granted(config, "private") is not None
+
+
+@pytest.mark.parametrize("argv", [
+    ("show", "--outdated"), ("show", "-o"), ("show", "--latest"), ("show", "-l"),
+    ("remove", "acme-internal"), ("remove", "--lock", "acme-internal"),
+    ("debug", "resolve", "acme-internal"),
+], ids=["show-outdated", "show-o", "show-latest", "show-l", "remove", "remove-lock",
+        "debug-resolve"])
+def test_commands_that_reach_the_sources_are_hooked(tmp_path: Path, isolated: Path,
+                                                    secret: str, argv: tuple[str, ...]) -> None:
+    """Through plugin.on_command, as poetry dispatches it: HOOKED and hook.py agree."""
+    project = write_project(tmp_path / "app", INDEX, extra=rule("private", "${ACME_TOKEN}"))
+    event, output, config = run_plugin_hook(project, *argv)
+    assert event.command_should_run(), output
+    assert granted(config, "private") == {"username": "deploy-bot", "password": secret}
+    assert_not_in_texts(secret, {"output": output}, username="deploy-bot")
+
+
+def run_plugin_hook(project: Path, *argv: str) -> tuple[ConsoleCommandEvent, str, Any]:
+    from poetry_private_plugin.plugin import on_command
+
+    poetry = make_poetry(project)
+    event, io = event_for(*argv, poetry=poetry)
+    on_command(event, "console.command", None)  # type: ignore[arg-type]
+    return event, io.fetch_output() + io.fetch_error(), poetry.config
 
 
 def test_no_pyproject_is_left_to_poetry(tmp_path: Path, isolated: Path,
@@ -311,10 +342,10 @@ def test_broken_env_rule_blocks_only_the_source_it_binds(
     assert "env PRIVATE_PACKAGES_CI_*: password is missing" in output
 
 
-def test_self_add_uses_the_system_project_and_user_rules(
-        tmp_path: Path, isolated: Path, secret: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`poetry self add` runs against poetry's own system project (in its config dir), whose
-    sources survive regeneration; the user config's rules serve it."""
+@pytest.fixture
+def system_project(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Poetry's own system project (in its config dir) with a `plugins` source, and a user
+    config rule serving it by URL."""
     import poetry.locations
 
     monkeypatch.setattr(poetry.locations, "CONFIG_DIR", isolated)
@@ -325,11 +356,91 @@ def test_self_add_uses_the_system_project_and_user_rules(
     user_file.parent.mkdir(parents=True)
     user_file.write_text('[[credentials]]\nurl = "http://127.0.0.1:8080"\n'
                          'password = "${ACME_TOKEN}"\n')
-    event, io = event_for("self", "add", "acme-plugin")
-    hook.authenticate_command(event)
+    return isolated
+
+
+@pytest.mark.parametrize(("argv", "hooked"), [
+    (("self", "add", "acme-plugin"), True),
+    (("self", "remove", "acme-plugin"), True),
+    (("self", "lock"), True),
+    (("self", "show", "--outdated"), True),
+    (("self", "show", "--latest"), True),
+    (("self", "show"), False),
+], ids=["self-add", "self-remove", "self-lock", "self-show-outdated", "self-show-latest",
+        "self-show"])
+def test_self_commands_use_the_system_project_and_user_rules(
+        system_project: Path, secret: str, argv: tuple[str, ...], hooked: bool) -> None:
+    """`poetry self ...` runs against poetry's own system project, whose sources survive
+    regeneration; the user config's rules serve it (through plugin.on_command)."""
+    from poetry_private_plugin.plugin import on_command
+
+    event, io = event_for(*argv)
+    on_command(event, "console.command", None)  # type: ignore[arg-type]
     output = io.fetch_output() + io.fetch_error()
     assert event.command_should_run(), output
     config = event.command.poetry.config  # type: ignore[attr-defined]
-    assert granted(config, "plugins") == {"username": "__token__", "password": secret}
-    assert "source 'plugins': credential from" in output
+    expected = {"username": "__token__", "password": secret} if hooked else None
+    assert granted(config, "plugins") == expected
+    assert ("source 'plugins': credential from" in output) is hooked
     assert_not_in_texts(secret, {"output": output})
+
+
+@pytest.mark.parametrize(("name", "where"), [
+    ("private", ""), ("private", "env"), ("private", "auth-toml"), ("my.repo", "auth-toml"),
+], ids=["rule-only", "http-basic-env", "http-basic-auth-toml", "dotted-name-auth-toml"])
+def test_hook_and_check_pick_the_same_credential(
+        tmp_path: Path, isolated: Path, secret: str, name: str, where: str) -> None:
+    """A rule and (maybe) poetry's own http-basic for one source: `source check` reports and
+    probes with exactly what the hook leaves poetry's Authenticator to send."""
+    from poetry.utils.authenticator import Authenticator
+
+    from poetry_private_plugin.check import OK, Block, Project, SourceCheck
+    from poetry_private_plugin.sources import project_sources
+
+    mine = make_canary("mine")
+    if where == "env":
+        os.environ["POETRY_HTTP_BASIC_PRIVATE_PASSWORD"] = mine
+        os.environ["POETRY_HTTP_BASIC_PRIVATE_USERNAME"] = "me"
+    elif where:
+        (isolated / "auth.toml").write_text(
+            f'[http-basic."{name}"]\nusername = "me"\npassword = "{mine}"\n')
+    project = write_project(tmp_path / "app", INDEX, source=name,
+                            extra=rule(name, "${ACME_TOKEN}"))
+    poetry = make_poetry(project)
+    [source] = project_sources(poetry)
+    block = Block("source")
+    checked = SourceCheck(Project(poetry.pyproject_path, poetry.locker.lock,
+                                  poetry.local_config, [source], poetry.config),
+                          os.environ, probe=False).credential(source, block)
+
+    event, io = event_for("install", poetry=poetry)  # after the check: the hook merges
+    hook.authenticate_command(event)
+    sent = Authenticator().get_http_auth(name)
+
+    assert sent is not None
+    assert (checked.username, checked.password.reveal() if checked.password else None) == \
+        (sent.username, sent.password)
+    assert sent.username == ("me" if where else "deploy-bot")
+    [line] = [i.text for i in block.items if i.marker == OK]
+    assert line.startswith("credential: rule" if not where else "credential: ")
+    assert ("not a private-packages rule" in line) is bool(where)
+    overridden = [i.text for i in block.items if "is overridden" in i.text]
+    assert len(overridden) == (1 if where else 0)
+    assert_not_in_texts(secret, {"check": repr(block), "hook": io.fetch_error()})
+    assert_not_in_texts(mine, {"check": repr(block), "hook": io.fetch_error()})
+
+
+@pytest.mark.parametrize("where", ["auth-toml", "env"])
+def test_publish_pypi_token_wins_over_a_rule(tmp_path: Path, isolated: Path,
+                                             where: str) -> None:
+    token = make_canary("pypi")
+    if where == "env":
+        os.environ["POETRY_PYPI_TOKEN_PRIVATE"] = token
+    else:
+        (isolated / "auth.toml").write_text(f'[pypi-token]\nprivate = "{token}"\n')
+    project = write_project(tmp_path / "app", INDEX, extra=rule("private", "${ACME_TOKEN}"))
+    event, output, config = run_hook(project, "publish", "-r", "private")
+    assert event.command_should_run(), output
+    assert granted(config, "private") is None
+    assert "keeping poetry's own credential" in output and "#1 not used" in output
+    assert_not_in_texts(token, {"output": output})

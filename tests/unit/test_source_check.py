@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED
+from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED, PrivatePackagesError
 from keyring_backend.token_expiry import github_header_expiry, jwt_expiry
 from poetry_private_plugin.check import (
     ERROR,
@@ -48,10 +48,12 @@ password = "${ACME_TOKEN}"
 
 
 class Settings(dict[str, Any]):
-    """poetry's `Config.get(dotted_name, default)` over a dict of dotted names."""
+    """poetry's `Config.get(name, default)` over a dict of dotted names; a list of keys (as
+    the check asks, so that a source name may hold a dot) is joined with dots."""
 
-    def get(self, setting_name: str, default: Any = None) -> Any:
-        return super().get(setting_name, default)
+    def get(self, setting_name: Any, default: Any = None) -> Any:
+        key = setting_name if isinstance(setting_name, str) else ".".join(setting_name)
+        return super().get(key, default)
 
 
 def pyproject(url: str = "https://pkgs.example.com/simple/", priority: str = "primary",
@@ -200,14 +202,45 @@ def test_poetry_http_basic_is_named_and_masked(tmp_path: Path) -> None:
     assert_not_in_texts(secret, {"report": report.text()}, username="deploy-bot")
 
 
-def test_http_basic_beside_a_rule_is_a_warning(tmp_path: Path) -> None:
+def test_http_basic_beside_a_rule_is_a_warning(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """poetry sends its own http-basic (the hook keeps it): the check reports it, warns that
+    the rule is overridden, and probes the index with http-basic's credential."""
+    import poetry_private_plugin.check as check_module
+
+    theirs, ours = make_canary("theirs"), make_canary("ours")
+    probed: list[tuple[Optional[str], Optional[str]]] = []
+
+    def fake_probe(url: str, *, username: Optional[str], password: Any, **_: Any) -> Any:
+        probed.append((username, password.reveal() if password else None))
+        raise PrivatePackagesError("stopped after recording the credential")
+
+    monkeypatch.setattr(check_module, "probe_index", fake_probe)
     settings = Settings({"http-basic.private.username": "someone",
-                         "http-basic.private.password": make_canary()})
-    report = check(make_project(tmp_path, pyproject(extra=RULE), settings=settings),
-                   env(tmp_path, ACME_TOKEN=make_canary()))
+                         "http-basic.private.password": theirs})
+    project = make_project(tmp_path, pyproject(extra=RULE), settings=settings)
+    report = SourceCheck(project, env(tmp_path, ACME_TOKEN=ours), now=NOW).run()
     [warning] = with_marker(report, WARNING)
+    assert warning.text.startswith("pyproject.toml [[tool.private-packages.credentials]] #1 "
+                                   "is overridden")
     assert "poetry config http-basic.private (auth.toml)" in warning.text
-    assert report.exit_code == 0
+    assert "poetry config --unset http-basic.private" in warning.fix
+    [used] = [i.text for i in with_marker(report, OK) if i.text.startswith("credential:")]
+    assert "not a private-packages rule" in used and "username someone" in used
+    assert probed == [("someone", theirs)]
+    for value in (theirs, ours):
+        assert_not_in_texts(value, {"report": report.text()}, username="someone")
+
+
+def test_http_basic_of_a_dotted_source_name_is_found(tmp_path: Path) -> None:
+    secret = make_canary()
+    text = pyproject().replace('name = "private"', 'name = "my.repo"')
+    settings = Settings({"http-basic.my.repo.username": "someone",
+                         "http-basic.my.repo.password": secret})
+    report = check(make_project(tmp_path, text, settings=settings), env(tmp_path))
+    assert any(i.text.startswith("credential: poetry config http-basic.my.repo (auth.toml)")
+               for i in with_marker(report, OK))
+    assert_not_in_texts(secret, {"report": report.text()}, username="someone")
 
 
 def test_no_credential_says_anonymous(tmp_path: Path) -> None:
