@@ -6,7 +6,7 @@
    `[[tool.private-packages.credentials]]` and `[tool.private-packages.vault]`;
 3. the user file (`$PRIVATE_PACKAGES_CONFIG`, else `$XDG_CONFIG_HOME/private-packages/
    config.toml`, else `~/.config/private-packages/config.toml`): `[[credentials]]`,
-   `[vault]`, `[commands.NAME]`;
+   `[vault]`, `[commands.NAME]`; its rules bind a `url` only (`_bound_by_name`);
 4. CI presets (presets.py).
 
 A broken layer or rule is reported in `Config.errors` and left out; the rest still load,
@@ -26,6 +26,7 @@ from .errors import ConfigError
 from .records import field, record
 from .rules import CredentialRule, Layer, RuleSet, make_rule
 from .settings import CommandSpec, Settings, VaultSettings
+from .urls import parse_location
 
 ENV_PREFIX = "PRIVATE_PACKAGES_"
 _RULE_KEYS = {"url", "source", "username", "password", "allow_http"}
@@ -211,21 +212,34 @@ def _rule(entry: Mapping[str, Any], layer: Layer, origin: str, base_dir: Optiona
                               "\"${CI_JOB_TOKEN}\")")
         source = entry.get("source")
         url = entry.get("url")
+        if source is not None and layer is Layer.USER:
+            raise _bound_by_name(source, origin, sources)
+        if source is not None and source not in sources:
+            raise ConfigError(f"{origin}: no source named '{source}' in [[tool.poetry."
+                              f"source]] or [[tool.uv.index]]")
         if source is not None:
-            if source not in sources:
-                if layer is Layer.USER:  # the user file serves many projects
-                    return None
-                raise ConfigError(f"{origin}: no source named '{source}' in [[tool.poetry."
-                                  f"source]] or [[tool.uv.index]]")
             url = source_prefix(sources[source])
         return make_rule(str(url), entry.get("username"), entry["password"], layer, origin,
                          allow_http=entry.get("allow_http", False), source=source,
                          base_dir=base_dir)
     except ConfigError as exc:
-        exc.entry = {key: entry[key] for key in ("source", "url")
-                     if isinstance(entry.get(key), str)} or None
+        if exc.entry is None:
+            exc.entry = {key: entry[key] for key in ("source", "url")
+                         if isinstance(entry.get(key), str)} or None
         errors.append(exc)
         return None
+
+
+def _bound_by_name(source: str, origin: str, sources: Mapping[str, str]) -> ConfigError:
+    """A user-file `source = NAME` rule: any (cloned) project may point its NAME anywhere."""
+    location = parse_location(source_prefix(sources[source])) if source in sources else None
+    url = (f"\"{location}\" if this project's '{source}' is the index it is for"
+           if location is not None else "\"<the index's URL>\"")
+    error = ConfigError(f"{origin}: a user-file rule must bind a url: a project's source of "
+                        f"that name could point anywhere; write url = {url} (`poetry source "
+                        f"auth {source} --global` in the project it is for does it)")
+    error.entry = {}  # it binds nothing, so concerns no source: a warning, never a refusal
+    return error
 
 
 def _vault_settings(project: Any, user: Any, errors: list[ConfigError],

@@ -9,7 +9,8 @@ Service name: the source's URL prefix (normalised; `/simple` dropped, as rules d
 `private-packages:NAME`, and the rule login writes binds that URL (`url = ...`), not the
 name. A user-file rule bound by name would hand the token to *any* project whose source
 has that name, including a cloned one pointing `private` at someone else's host; bound by
-URL, the token only goes where the user logged in. It also reads well in a keychain UI and
+URL, the token only goes where the user logged in (the loader refuses by-name user rules
+for that reason, and login replaces one it finds). It also reads well in a keychain UI and
 matches what `keyring get URL USER` users expect. The cost: after a source changes URL,
 log in again.
 """
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from keyring_backend.config import source_prefix
 from keyring_backend.errors import (
     PrivatePackagesError,
     ProviderUnavailable,
@@ -31,10 +31,15 @@ from keyring_backend.providers import ResolveContext
 from keyring_backend.references import Reference, parse_template
 from keyring_backend.rules import DEFAULT_USERNAME
 from keyring_backend.secret import Secret
-from keyring_backend.urls import parse_location
 
 from .rule_file import RuleFile, RuleFileError
-from .source_rule import UnknownSource, shown
+from .source_rule import (
+    UnknownSource,
+    drop_name_rules,
+    shown_text,
+    shown_username,
+    source_url,
+)
 
 
 class KeyringUnavailable(PrivatePackagesError):
@@ -50,9 +55,11 @@ class LoginOutcome:
     """What `login` changed, for printing: no values, only names and references."""
 
     backend: str
-    user_rule: str  # added | updated | unchanged | kept (the user file binds another secret)
+    # added | updated | unchanged | kept (the user file binds another secret to the URL)
+    user_rule: str
     kept_password: Optional[str]  # when kept: the other rule's password as shown
     project_password: Optional[str]  # the project's own rule for the source, as shown
+    replaced: tuple[str, ...] = ()  # passwords (as shown) of by-name user rules replaced
 
 
 class SourceKeyring:
@@ -66,20 +73,25 @@ class SourceKeyring:
             raise UnknownSource(f"no source named '{name}' in {project_path} (known: "
                                 f"{', '.join(sorted(sources)) or 'none'}); check the spelling")
         self.name = name
-        location = parse_location(source_prefix(sources[name]))
-        if location is None or location.scheme is None:
-            raise RuleFileError(f"source '{name}' has no http(s) URL to log in to")
-        if location.scheme == "http" and not location.is_loopback:
-            # The loader refuses such a rule without allow_http; say so before storing.
-            raise RuleFileError(f"source '{name}' is plain http to {location.host}: a token "
-                                "would travel unencrypted; use its https URL")
-        self.service = str(location)
+        self.service = source_url(name, sources[name])
         self.user_file = RuleFile.user(user_path)
-        self._existing = self.user_file.find(("url", self.service)) or \
+        # A by-name rule is only read for its username: login rebinds it to the URL.
+        existing = self.user_file.find(("url", self.service)) or \
             self.user_file.find(("source", name))
-        kept = self._existing.get("username") if self._existing else None
-        self.username = username or (kept if isinstance(kept, str) else DEFAULT_USERNAME)
+        kept = existing.get("username") if existing else None
+        self.username, self.rule_username = self._usernames(username, kept)
         self.reference = self._reference()
+
+    @property
+    def username_shown(self) -> str:
+        from keyring_backend.probe import display_username  # probe pulls in http
+
+        return display_username(self.username)
+
+    @property
+    def reference_shown(self) -> str:
+        """The reference as it may be printed: the username in it may be a token."""
+        return "${keyring:" + self.service + "#" + self.username_shown + "}"
 
     def login(self, token: Secret) -> LoginOutcome:
         """Store the token, then make sure a user-file rule reads it."""
@@ -98,7 +110,9 @@ class SourceKeyring:
                 f"the token was stored, but {self.reference} reads another value or none "
                 f"(another keyring backend answers first?); check with `keyring get "
                 f"'{self.service}' '{self.username}'`")
-        return LoginOutcome(keyring.get_keyring().name, *self._bind(), self._project_rule())
+        action, kept, replaced = self._bind()
+        return LoginOutcome(keyring.get_keyring().name, action, kept, self._project_rule(),
+                            replaced)
 
     def logout(self) -> tuple[bool, int]:
         """Delete the keyring entry and the rule login wrote: (entry found, rules removed)."""
@@ -119,25 +133,44 @@ class SourceKeyring:
             self.user_file.save()
         return found, removed
 
-    def _bind(self) -> tuple[str, Optional[str]]:
-        existing = self._existing
+    def _bind(self) -> tuple[str, Optional[str], tuple[str, ...]]:
+        existing = self.user_file.find(("url", self.service))
         password = existing.get("password") if existing else None
         if existing is not None and not _is_login_reference(password, self.service):
-            return "kept", _shown(password)
-        # Update a rule login wrote earlier where it stands (by URL, or by name if the
-        # user rebound it so); otherwise add one bound to the URL (module docstring).
-        binding = ("source", self.name) if existing is not None and "source" in existing \
-            else ("url", self.service)
-        action = self.user_file.set_rule(binding, {"username": self.username,
-                                                   "password": self.reference})
-        if action != "unchanged":
+            return "kept", shown_text(password) if isinstance(password, str) else None, ()
+        # A `source = NAME` rule is never honoured from the user file (module docstring):
+        # the URL rule replaces it.
+        replaced = tuple(drop_name_rules(self.user_file, self.name))
+        action = self.user_file.set_rule(("url", self.service),
+                                         {"username": self.rule_username,
+                                          "password": self.reference})
+        if action != "unchanged" or replaced:
             self.user_file.save()
-        return action, None
+        return action, None, replaced
+
+    def _usernames(self, typed: Optional[str], kept: object) -> tuple[str, str]:
+        """(the keyring entry's username, the rule's). Only what the user typed is checked
+        as typed; a rule's username that is a reference (`${GL_USER}`) stays the rule's,
+        but cannot name a keyring entry, so --username must."""
+        if typed is not None:
+            if not _names_an_entry(typed):
+                raise RuleFileError("--username for a keyring login cannot be empty or "
+                                    "contain '#', '}' or '$'")
+            return typed, kept if isinstance(kept, str) and _has_reference(kept) else typed
+        if not isinstance(kept, str) or not kept:
+            return DEFAULT_USERNAME, DEFAULT_USERNAME
+        if _names_an_entry(kept):
+            return kept, kept
+        raise RuleFileError(
+            f"the rule for source '{self.name}' in {self.user_file.path} has username "
+            f"{shown_username(kept)}, which cannot name a keyring entry; give --username "
+            "NAME for the entry (the rule keeps its username)")
 
     def _project_rule(self) -> Optional[str]:
         rule = self.project.find(("source", self.name)) or self.project.find(("url",
                                                                               self.service))
-        return _shown(rule.get("password")) if rule else None
+        password = rule.get("password") if rule else None
+        return shown_text(password) if isinstance(password, str) else None
 
     def _read_back(self) -> Optional[Secret]:
         """The token as `${keyring:...}` will read it (the other backends, never ours)."""
@@ -152,9 +185,6 @@ class SourceKeyring:
             return None
 
     def _reference(self) -> str:
-        if not self.username or any(c in self.username for c in "#}$"):
-            raise RuleFileError("--username for a keyring login cannot be empty or contain "
-                                "'#', '}' or '$'")
         reference = "${keyring:" + self.service + "#" + self.username + "}"
         parsed = parse_template(reference).references
         if len(parsed) != 1 or (parsed[0].target, parsed[0].username) != (self.service,
@@ -178,10 +208,13 @@ def _is_login_reference(password: object, service: str) -> bool:
         and password.endswith("}") and password.count("${") == 1
 
 
-def _shown(password: object) -> Optional[str]:
-    if not isinstance(password, str):
-        return None
+def _names_an_entry(username: str) -> bool:
+    """Whether `${keyring:SERVICE#USERNAME}` can carry this username."""
+    return bool(username) and not any(c in username for c in "#}$")
+
+
+def _has_reference(text: str) -> bool:
     try:
-        return shown(parse_template(password))
+        return bool(parse_template(text).references)
     except PrivatePackagesError:
-        return "(an invalid value)"
+        return False

@@ -1,5 +1,6 @@
 """`poetry source auth` minus cleo: check what is about to be written, then write the rule
-(and, with `--preset`, the source and a `[commands.NAME]` table) through `RuleFile`.
+(and, with `--preset`, the source and a `[commands.NAME]` table) through `RuleFile`, and
+how what was written may be printed (references as written, never a secret).
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from keyring_backend.errors import ConfigError
+from keyring_backend.config import source_prefix
+from keyring_backend.errors import ConfigError, PrivatePackagesError
 from keyring_backend.references import Reference, Template, parse_template
 from keyring_backend.rules import DEFAULT_USERNAME
 from keyring_backend.urls import parse_location
@@ -54,6 +56,51 @@ def shown(template: Template) -> str:
                    for part in template.parts) or "****"
 
 
+def source_url(name: str, url: str) -> str:
+    """The prefix a user-file rule for source `name` binds: its URL minus `/simple`,
+    normalised and without userinfo. A user-file rule never binds by name (config.py
+    `_bound_by_name`): any project may call a source `name` and point it elsewhere."""
+    location = parse_location(source_prefix(url))
+    if location is None or location.scheme is None:
+        raise RuleFileError(f"source '{name}' has no http(s) URL to bind a credential to")
+    if location.scheme == "http" and not location.is_loopback:
+        # The loader refuses such a rule without allow_http; say so before writing.
+        raise RuleFileError(f"source '{name}' is plain http to {location.host}: a token "
+                            "would travel unencrypted; use its https URL")
+    return str(location)
+
+
+def drop_name_rules(target: RuleFile, name: str) -> list[str]:
+    """Remove the `source = NAME` rules of a user file (dead: the loader refuses them);
+    their passwords as shown, for the report."""
+    dropped = []
+    for rule in target.rules():
+        password = rule.get("password")
+        if rule.get("source") == name and isinstance(password, str):
+            dropped += [shown_text(password)] * target.remove_rules(("source", name), password)
+    return dropped
+
+
+def shown_text(text: str) -> str:
+    """Template text as it may be printed (see `shown`); never the text of a broken one."""
+    try:
+        return shown(parse_template(text))
+    except PrivatePackagesError:
+        return "(an invalid value)"
+
+
+def shown_username(text: str) -> str:
+    """A username as it may be printed: references as written; a literal one unless it
+    might be a token (Gemfury puts the token in the username)."""
+    from keyring_backend.probe import display_username
+
+    try:
+        template = parse_template(text)
+    except PrivatePackagesError:
+        return "(an invalid value)"
+    return display_username(text) if template.is_literal else shown(template)
+
+
 @dataclass(frozen=True)
 class WrittenRule:
     """What `write_source_rule` did, in terms that may be printed (no secret values)."""
@@ -63,14 +110,20 @@ class WrittenRule:
     username: str
     password_shown: str  # references as written, literal text as ****
     literal: bool
+    url: Optional[str] = None  # the prefix a user-file rule binds (None: bound by name)
+    replaced: tuple[str, ...] = ()  # passwords (as shown) of by-name user rules it replaced
+
+    @property
+    def username_shown(self) -> str:
+        return shown_username(self.username)
 
 
 def write_source_rule(project_path: Path, name: str, password: str, username: Optional[str],
                       *, user_file: Optional[Path], allow_literal: bool,
                       ) -> WrittenRule:
-    """`poetry source auth`: validate, then write the `source = NAME` rule to the project
-    file, or to `user_file` when given. The source must be the project's in both cases:
-    the rule binds by name."""
+    """`poetry source auth`: validate, then write the rule for the project's source NAME:
+    `source = NAME` in the project file; in `user_file` (when given) `url = <its prefix>`,
+    replacing earlier `source = NAME` rules there, which the loader no longer honours."""
     project = RuleFile.project(project_path)
     known = project.sources()
     if name not in known:
@@ -81,15 +134,22 @@ def write_source_rule(project_path: Path, name: str, password: str, username: Op
     in_project = user_file is None
     template = check_secret_text(password, where="--password", in_project=in_project,
                                  allow_literal=allow_literal)
-    existing = target.find(("source", name))
+    url = None if in_project else source_url(name, known[name])
+    binding = ("source", name) if url is None else ("url", url)
+    existing = target.find(binding) or target.find(("source", name))
     if username is None:
         kept = existing.get("username") if existing else None
         username = kept if isinstance(kept, str) else DEFAULT_USERNAME
     check_secret_text(username, where="--username", in_project=in_project, allow_literal=True)
-    action = target.set_rule(("source", name), {"username": username, "password": password})
-    if action != "unchanged":
+    # By-name rules go first: the URL rule then takes their place at the end of the file.
+    replaced = drop_name_rules(target, name) if url is not None else []
+    action = target.set_rule(binding, {"username": username, "password": password})
+    if action != "unchanged" or replaced:
         target.save()
-    return WrittenRule(target, action, username, shown(template), template.is_literal)
+    if action == "unchanged" and replaced:
+        action = "updated"
+    return WrittenRule(target, action, username, shown(template), template.is_literal, url,
+                       tuple(replaced))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """`poetry source auth NAME`: bind a source to a username and a secret *reference*.
 
 Writes (or updates in place) the `source = "NAME"` rule in pyproject.toml, or with
-`--global` in the user file; the token itself is never asked for and never written, unless
-`--allow-literal` says so. The work is done by `rule_file.RuleFile`.
+`--global` a `url = "<the source's prefix>"` rule in the user file (never by name there:
+another project's source of that name may point anywhere). The token itself is never
+asked for and never written, unless `--allow-literal` says so. The work is done by
+`rule_file.RuleFile`.
 """
 
 from __future__ import annotations
@@ -74,11 +76,15 @@ class SourceAuthCommand(Command):
         except PrivatePackagesError as exc:
             self.line_error(f"<error>{Formatter.escape(str(exc))}</error>")
             return exc.exit_code
+        esc = Formatter.escape
+        bound = f" (url {esc(written.url)})" if written.url is not None else ""
         self.line(f"{written.action.capitalize()} {written.file.table_name} for source "
-                  f"<c1>{Formatter.escape(name)}</c1> in "
-                  f"{Formatter.escape(str(written.file.path))}: username "
-                  f"{Formatter.escape(written.username)}, password "
-                  f"{Formatter.escape(written.password_shown)}")
+                  f"<c1>{esc(name)}</c1>{bound} in {esc(str(written.file.path))}: username "
+                  f"{esc(written.username_shown)}, password {esc(written.password_shown)}")
+        for password in written.replaced:
+            self.line(f"Replaced the rule bound by name (source = {esc(name)}, password "
+                      f"{esc(password)}): a user-file rule binds a url, so a project with "
+                      "another source of that name never gets the credential.")
         if written.literal:
             where = ("your user config file, in plain text" if user_file else
                      "pyproject.toml, which is committed: anyone who can read the repository "
@@ -141,7 +147,7 @@ class SourceAuthCommand(Command):
         self.line(f"{rule.action.capitalize()} {rule.file.table_name} for "
                   f"{Formatter.escape(preset.rule_url)} in "
                   f"{Formatter.escape(str(rule.file.path))}: username "
-                  f"{Formatter.escape(rule.username)}, password "
+                  f"{Formatter.escape(rule.username_shown)}, password "
                   f"{Formatter.escape(rule.password_shown)}")
         if written.command:
             self.line(f"Command <c1>{Formatter.escape(written.command)}</c1> in the same file "

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import base64
 import os
+import select
+import shutil
 import stat
+import subprocess
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -94,8 +98,9 @@ def test_auth_global_writes_a_private_user_file(
     result = poetry.run("source", "auth", "private", "--global", "--vault",
                         "secret/ci/pypi#token", cwd=project)
     path = user_file(home)
-    assert f"Added [[credentials]] for source private in {path}" in result.stdout
-    assert path.read_text() == ('[[credentials]]\nsource = "private"\nusername = "__token__"\n'
+    prefix = f"{private_index.url}/"  # the source's URL minus /simple: never its name
+    assert f"Added [[credentials]] for source private (url {prefix}) in {path}" in result.stdout
+    assert path.read_text() == (f'[[credentials]]\nurl = "{prefix}"\nusername = "__token__"\n'
                                 'password = "${vault:secret/ci/pypi#token}"\n')
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -243,3 +248,90 @@ def test_auth_preset_adds_the_source_and_rule_then_add_authenticates(
     assert "missing" in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
     assert_not_in_texts(canary, poetry.outputs, username=USER)
     assert assert_not_in_files(canary, [project, home], username=USER) > 0
+
+
+def test_a_user_rule_never_follows_a_source_name_to_another_host(
+        poetry: Poetry, private_index: PrivateIndex, canary: str, sample_wheels: Path,
+        tmp_path: Path, home: Path) -> None:
+    """Project B (cloned, untrusted) calls its source "private" too, on another host that
+    would accept the token. A by-name rule an older `auth --global` wrote is refused (one
+    warning in B's lock, nothing sent); `auth --global` in project A rebinds it to A's URL,
+    A's lock and install authenticate, and B's host still never sees a credential."""
+    project_a = app(tmp_path, private_index)
+    shutil.copytree(sample_wheels, tmp_path / "other-packages")
+    env = {**NO_KEYRING, "ACME_TOKEN": canary}
+    with PrivateIndex(tmp_path / "other-packages", password=canary) as other:
+        project_b = write_project(tmp_path / "cloned", other.simple_url,
+                                  dependencies=("acme-internal",))
+        path = user_file(home)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f'[[credentials]]\nsource = "private"\nusername = "{USER}"\n'
+                        'password = "${ACME_TOKEN}"\n')
+        refused = poetry.run("lock", cwd=project_b, env=env, check=False)
+        assert (f"private-packages: {path} [[credentials]] #1: a user-file rule must bind a "
+                "url: a project's source of that name could point anywhere; write url = "
+                f'"{other.url}/" if this project\'s \'private\' is the index it is for'
+                in refused.stderr)
+        assert other.requests, out(refused)  # B's host was asked...
+        assert not any(r.username is not None for r in other.requests)  # ...with nothing
+
+        rebound = poetry.run("source", "auth", "private", "--global", "--token-env",
+                             "ACME_TOKEN", cwd=project_a)
+        assert ("Replaced the rule bound by name (source = private, password ${ACME_TOKEN})"
+                in rebound.stdout)
+        assert path.read_text() == (f'[[credentials]]\nurl = "{private_index.url}/"\n'
+                                    f'username = "{USER}"\npassword = "${{ACME_TOKEN}}"\n')
+        assert_lock_and_install_authenticate(poetry, project_a, private_index, env)
+
+        asked = len(other.requests)
+        again = poetry.run("lock", cwd=project_b, env=env, check=False)
+        assert again.returncode != 0  # B's host wants a credential nobody gives it
+        assert "private-packages:" not in again.stderr
+        assert len(other.requests) > asked
+        assert not any(r.username is not None for r in other.requests)
+    assert_not_in_texts(canary, poetry.outputs, username=USER)
+    assert assert_not_in_files(canary, [project_a, project_b], username=USER) > 0
+
+
+def read_pty(master: int, seen: bytearray, until: Optional[bytes] = None) -> None:
+    """Collect what the terminal shows until `until` appears (None: until every process
+    holding it has exited); the timeout only keeps a broken run from hanging the suite."""
+    while until is None or until not in seen:
+        ready, _, _ = select.select([master], [], [], 120)
+        if not ready:
+            raise AssertionError(f"no {until!r} on the terminal; it shows {bytes(seen)!r}")
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: every process holding the terminal has exited
+            return
+        if not chunk:
+            return
+        seen += chunk
+
+
+def test_login_on_a_terminal_never_echoes_the_token(
+        poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
+        home: Path) -> None:
+    """stdin, stdout and stderr on a real pseudo-terminal, with -n (and
+    POETRY_NO_INTERACTION): the token typed at the prompt never shows on the terminal."""
+    project = app(tmp_path, private_index)
+    master, slave = os.openpty()
+    child = subprocess.Popen(
+        [str(poetry.bin / "poetry"), "source", "login", "private", "-n", "--username", USER,
+         "--no-ansi"], cwd=project, env={**poetry.env, **FILE_KEYRING}, stdin=slave,
+        stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    try:
+        seen = bytearray()
+        read_pty(master, seen, b"Token for source private: ")
+        os.write(master, canary.encode() + b"\n")
+        read_pty(master, seen)
+        assert child.wait(timeout=120) == 0, bytes(seen)
+    finally:
+        os.close(master)
+        if child.poll() is None:
+            child.kill()
+    shown = seen.decode("utf-8", "replace")
+    assert "Stored the token for source private in keyring backend" in shown
+    assert_not_in_texts(canary, {"terminal": shown}, username=USER)
+    assert base64.b64encode(canary.encode()).decode() in keyring_file(home).read_text()

@@ -352,8 +352,13 @@ def test_unknown_source_in_the_project_is_an_error(user_home: Path, project: Pat
         "[[tool.poetry.source]] or [[tool.uv.index]]"]
 
 
-def test_unknown_source_in_the_user_file_is_skipped(user_home: Path, project: Path) -> None:
-    write(user_file(user_home), """
+@pytest.mark.parametrize("declared", [True, False], ids=["project-has-it", "project-lacks-it"])
+def test_user_file_rule_bound_by_name_is_refused(user_home: Path, project: Path,
+                                                 declared: bool) -> None:
+    """The user file serves every project, and any project (a cloned one too) may call its
+    source "internal" and point it anywhere: a user-file rule must bind a url. The by-name
+    rule is one error and left out; the rules around it still load."""
+    path = write(user_file(user_home), """
         [[credentials]]
         source = "internal"
         password = "${INTERNAL_TOKEN}"
@@ -362,14 +367,22 @@ def test_unknown_source_in_the_user_file_is_skipped(user_home: Path, project: Pa
         url = "https://other.example/simple"
         password = "${OTHER_TOKEN}"
     """)
+    if declared:
+        write(project / "pyproject.toml", f'[[tool.poetry.source]]\nname = "internal"\n'
+                                          f'url = "{NEXUS}/simple/"\n')
     config = load(user_home, project)
-    assert only_rule(config).url == "https://other.example/simple"
-    write(project / "pyproject.toml", f'[[tool.poetry.source]]\nname = "internal"\n'
-                                      f'url = "{NEXUS}/simple/"\n')
-    config = load(user_home, project)
-    assert config.errors == []
-    assert [r.url for r in config.rules.rules] == [NEXUS, "https://other.example/simple"]
-    assert config.rules.rules[0].layer is Layer.USER
+    assert [(r.url, r.layer) for r in config.rules.rules] == [("https://other.example/simple",
+                                                               Layer.USER)]
+    assert config.rules.for_source("internal") is None
+    assert find(config, f"{NEXUS}/simple/acme/") is None
+    hint = (f'write url = "{NEXUS}" if this project\'s \'internal\' is the index it is for'
+            if declared else 'write url = "<the index\'s URL>"')
+    assert messages(config) == [
+        f"{path} [[credentials]] #1: a user-file rule must bind a url: a project's source of "
+        f"that name could point anywhere; {hint} (`poetry source auth internal --global` in "
+        "the project it is for does it)"]
+    # It binds nothing, so it concerns no source: a poetry command warns and goes on.
+    assert config.errors[0].entry == {}
 
 
 # --------------------------------------------------------------------------- broken rules

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
+from keyring.backend import KeyringBackend
 
 from keyring_backend.config import load_config
 from keyring_backend.errors import EXIT_CONFIG, ReferenceSyntaxError
 from keyring_backend.rules import Layer
+from keyring_backend.secret import Secret
+from keyring_backend.urls import Location, parse_location
 from poetry_private_plugin import rule_file
 from poetry_private_plugin.rule_file import RuleFile, RuleFileError
 from poetry_private_plugin.source_rule import (
@@ -43,6 +46,12 @@ RULE = {"username": "deploy-bot", "password": "${ACME_TOKEN}"}
 
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
+
+
+def location(url: str) -> Location:
+    found = parse_location(url)
+    assert found is not None
+    return found
 
 
 def make_project(tmp_path: Path, extra: str = "") -> Path:
@@ -222,9 +231,10 @@ def test_written_rule_is_what_the_loader_loads(tmp_path: Path) -> None:
     config = load_config({"HOME": str(home)}, path.parent)
     assert config.errors == []
     project_rule = config.rules.for_source("private")
-    user_rule = config.rules.for_source("uv-index")
+    user_rule = config.rules.find(location("https://uv.example.com/simple/acme/"))
     assert project_rule is not None
     assert user_rule is not None
+    assert user_rule.source is None  # the user file binds the url (see below)
     assert (project_rule.layer, project_rule.url, project_rule.username,
             project_rule.password) == (Layer.PROJECT, "https://pkgs.example.com/pypi",
                                        "deploy-bot", "${ACME_TOKEN}")
@@ -438,3 +448,155 @@ def test_login_reference_names_the_source_prefix(tmp_path: Path) -> None:
     entry = SourceKeyring(project, "private", tmp_path / "config.toml", "deploy-bot")
     assert entry.service == "https://pkgs.example.com/pypi"
     assert entry.reference == "${keyring:https://pkgs.example.com/pypi#deploy-bot}"
+
+
+# --------------------------------------------------------------------------- user file binds urls
+
+OLD_USER_FILE = """\
+# my rules
+[[credentials]]
+source = "private"   # written by an older `auth --global`
+username = "deploy-bot"
+password = "${OLD_TOKEN}"
+
+[[credentials]]
+url = "https://other.example.com/simple"
+password = "${OTHER}"
+"""
+
+
+def test_global_rule_binds_the_url_and_replaces_a_by_name_rule(tmp_path: Path) -> None:
+    """A user-file rule bound by name would serve any project's source of that name (a
+    cloned one pointing it at another host): `auth --global` binds the source's prefix and
+    drops the by-name rule, keeping its username."""
+    path = make_project(tmp_path)
+    home = tmp_path / "home"
+    user = home / ".config" / "private-packages" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text(OLD_USER_FILE)
+    written = write_source_rule(path, "private", "${ACME_TOKEN}", None, user_file=user,
+                                allow_literal=False)
+    assert (written.action, written.url, written.replaced, written.username) == (
+        "added", "https://pkgs.example.com/pypi", ("${OLD_TOKEN}",), "deploy-bot")
+    assert user.read_text() == (
+        '# my rules\n[[credentials]]\nurl = "https://other.example.com/simple"\n'
+        'password = "${OTHER}"\n\n[[credentials]]\nurl = "https://pkgs.example.com/pypi"\n'
+        'username = "deploy-bot"\npassword = "${ACME_TOKEN}"\n')
+    config = load_config({"HOME": str(home)}, path.parent)
+    assert config.errors == []
+    rule = config.rules.find(location("https://pkgs.example.com/pypi/simple/acme/"))
+    assert rule is not None and (rule.layer, rule.password) == (Layer.USER, "${ACME_TOKEN}")
+    again = write_source_rule(path, "private", "${ACME_TOKEN}", None, user_file=user,
+                              allow_literal=False)
+    assert (again.action, again.replaced) == ("unchanged", ())
+
+
+def test_global_rule_refuses_plain_http_to_another_host(tmp_path: Path) -> None:
+    project = tmp_path / "pyproject.toml"
+    project.write_text('[[tool.poetry.source]]\nname = "private"\n'
+                       'url = "http://pkgs.example.com/simple/"\n')
+    user = tmp_path / "config.toml"
+    with pytest.raises(RuleFileError, match=r"plain http to pkgs\.example\.com"):
+        write_source_rule(project, "private", "${A}", None, user_file=user,
+                          allow_literal=False)
+    assert not user.exists()
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("deploy-bot", "deploy-bot"), ("__token__", "__token__"), ("${GL_USER}", "${GL_USER}"),
+    ("x7Kq9TmP2vLw8RzN4bYc", "****"), ("glpat-abc", "****"), ("${A:-lit-fallback}", "${A}"),
+], ids=["name", "placeholder", "reference", "token-like", "token-prefix", "fallback-hidden"])
+def test_written_username_is_shown_unless_it_may_be_a_token(tmp_path: Path, text: str,
+                                                            shown: str) -> None:
+    written = write_source_rule(make_project(tmp_path), "private", "${A}", text,
+                                user_file=None, allow_literal=False)
+    assert written.username_shown == shown
+
+
+# --------------------------------------------------------------------------- login, in memory
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory store implementing keyring's real backend interface."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> Optional[str]:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        del self.passwords[(service, username)]
+
+
+KeyringBackend._classes.discard(MemoryKeyring)  # keep it out of keyring's own detection
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
+    import keyring.backend
+    import keyring.core
+
+    memory = MemoryKeyring()
+    monkeypatch.setattr(keyring.core, "_keyring_backend", memory)
+    monkeypatch.setattr(keyring.backend, "get_all_keyring", lambda: [memory])
+    return memory
+
+
+SERVICE = "https://pkgs.example.com/pypi"
+
+
+def test_login_rebinds_a_by_name_rule_to_the_url(tmp_path: Path,
+                                                 memory_keyring: MemoryKeyring) -> None:
+    from poetry_private_plugin.keyring_store import SourceKeyring
+
+    user = tmp_path / "config.toml"
+    user.write_text(OLD_USER_FILE)
+    token = literal()
+    entry = SourceKeyring(make_project(tmp_path), "private", user)
+    outcome = entry.login(Secret(token))
+    assert (outcome.user_rule, outcome.replaced) == ("added", ("${OLD_TOKEN}",))
+    reference = f"${{keyring:{SERVICE}#deploy-bot}}"  # the by-name rule's username, adopted
+    assert RuleFile.user(user).rules() == [
+        {"url": "https://other.example.com/simple", "password": "${OTHER}"},
+        {"url": SERVICE, "username": "deploy-bot", "password": reference}]
+    assert memory_keyring.passwords == {(SERVICE, "deploy-bot"): token}
+    assert token not in user.read_text()
+
+
+def test_login_keeps_a_reference_username_for_the_rule_only(
+        tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    """A rule's `username = "${GL_USER}"` cannot name a keyring entry; only what the user
+    typed is checked as --username, and the rule keeps its reference."""
+    from poetry_private_plugin.keyring_store import SourceKeyring
+
+    project = make_project(tmp_path)
+    user = tmp_path / "config.toml"
+    user.write_text(f'[[credentials]]\nurl = "{SERVICE}"\nusername = "${{GL_USER}}"\n'
+                    f'password = "${{keyring:{SERVICE}#old}}"\n')
+    with pytest.raises(RuleFileError) as caught:
+        SourceKeyring(project, "private", user)
+    assert str(caught.value) == (
+        f"the rule for source 'private' in {user} has username ${{GL_USER}}, which cannot "
+        "name a keyring entry; give --username NAME for the entry (the rule keeps its "
+        "username)")
+    entry = SourceKeyring(project, "private", user, "bob")
+    assert (entry.username, entry.rule_username) == ("bob", "${GL_USER}")
+    assert entry.login(Secret(literal())).user_rule == "updated"
+    assert RuleFile.user(user).rules() == [
+        {"url": SERVICE, "username": "${GL_USER}", "password": f"${{keyring:{SERVICE}#bob}}"}]
+
+
+def test_login_masks_a_token_like_username_in_what_it_prints(tmp_path: Path) -> None:
+    from poetry_private_plugin.keyring_store import SourceKeyring
+
+    entry = SourceKeyring(make_project(tmp_path), "private", tmp_path / "config.toml",
+                          "x7Kq9TmP2vLw8RzN4bYc")
+    assert entry.username_shown == "****"
+    assert entry.reference_shown == f"${{keyring:{SERVICE}#****}}"

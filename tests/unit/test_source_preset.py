@@ -12,7 +12,7 @@ import pytest
 from keyring_backend.config import load_config
 from keyring_backend.errors import ConfigError
 from keyring_backend.registry_presets import build_preset
-from keyring_backend.urls import parse_location
+from keyring_backend.urls import Location, parse_location
 from poetry_private_plugin.source_rule import write_preset
 
 PROJECT = """\
@@ -25,6 +25,12 @@ package-mode = false
 GITLAB = {"host": "gitlab.example.com", "project": "29"}
 CODEARTIFACT = {"domain": "acme", "owner": "123456789012", "region": "eu-west-1",
                 "repository": "py"}
+
+
+def location(url: str) -> Location:
+    found = parse_location(url)
+    assert found is not None
+    return found
 
 
 @pytest.fixture
@@ -45,7 +51,7 @@ def test_adds_the_source_and_a_project_rule(project: Path, tmp_path: Path) -> No
             'priority = "supplemental"\n') in text
     config = load_config({"HOME": str(tmp_path)}, project.parent)
     assert not config.errors
-    rule = config.rules.find(parse_location(preset.index_url + "/acme-lib/"))
+    rule = config.rules.find(location(f"{preset.index_url}/acme-lib/"))
     assert rule is not None
     assert (rule.username, rule.password) == (preset.username, preset.password)
     again = write_preset(project, "gitlab", preset, user_file=None, priority="supplemental")
@@ -75,7 +81,7 @@ def test_a_command_preset_goes_to_the_user_file_with_its_command(project: Path,
                          project.parent)
     assert not config.errors
     assert config.settings.commands[written.command].argv[0] == "aws"
-    rule = config.rules.find(parse_location(preset.index_url))
+    rule = config.rules.find(location(str(preset.index_url)))
     assert rule is not None and rule.password == preset.password
 
 
