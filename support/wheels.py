@@ -40,3 +40,41 @@ def build_wheel(dest: Path, name: str, version: str, body: str = "") -> Path:
 def _digest(text: str) -> str:
     raw = hashlib.sha256(text.encode()).digest()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+_BACKEND = '''\
+"""A PEP 517 backend inside the repository (`backend-path`): an isolated build needs
+nothing from an index, so in tests only git needs a credential."""
+import base64, hashlib, os, zipfile
+
+DIST = "{module}-{version}"
+INFO = DIST + ".dist-info/"
+FILES = {{"{module}/__init__.py": 'VERSION = "{version}"\\n',
+          INFO + "METADATA": "Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n",
+          INFO + "WHEEL": "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}}
+
+
+def _digest(text):
+    raw = hashlib.sha256(text.encode()).digest()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    record = [f"{{p}},sha256={{_digest(t)}},{{len(t.encode())}}" for p, t in FILES.items()]
+    files = {{**FILES, INFO + "RECORD": "\\n".join(record + [INFO + "RECORD,,"])}}
+    name = DIST + "-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+    return name
+'''
+
+
+def source_tree(name: str, version: str) -> dict[str, str]:
+    """The files of a repository that pip and poetry can build offline (for git
+    dependencies in tests): a pyproject.toml whose backend is `backend.py` beside it."""
+    module = name.replace("-", "_").lower()
+    pyproject = ('[build-system]\nrequires = []\nbuild-backend = "backend"\n'
+                 f'backend-path = ["."]\n\n[project]\nname = "{name}"\nversion = "{version}"\n')
+    return {"pyproject.toml": pyproject,
+            "backend.py": _BACKEND.format(module=module, name=name, version=version)}

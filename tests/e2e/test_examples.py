@@ -33,7 +33,7 @@ from support.openbao import OpenBaoServer
 from support.prefix_mount import GitLabPackages
 from support.pypi_server import PrivateIndex
 from support.shims import install_recording_shim
-from support.wheels import build_wheel
+from support.wheels import build_wheel, source_tree
 from tests.conftest import Clients, make_canary
 from tests.poetry_env import Poetry
 from tests.recipes import (
@@ -129,30 +129,7 @@ def test_gitlab_ci_pipeline(runner: Runner, gitlab: GitLabPackages, canary: str,
 
 # --- GitHub Actions ------------------------------------------------------------------------
 
-TOOLS_BACKEND = '''\
-import base64, hashlib, os, zipfile
-DIST = "acme_tools-1.4.0"
-INFO = DIST + ".dist-info/"
-FILES = {"acme_tools/__init__.py": 'VERSION = "1.4.0"\\n',
-         INFO + "METADATA": "Metadata-Version: 2.1\\nName: acme-tools\\nVersion: 1.4.0\\n",
-         INFO + "WHEEL": "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
-
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    def digest(text):
-        raw = hashlib.sha256(text.encode()).digest()
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-    record = [f"{p},sha256={digest(t)},{len(t.encode())}" for p, t in FILES.items()]
-    files = {**FILES, INFO + "RECORD": "\\n".join(record + [INFO + "RECORD,,"])}
-    name = DIST + "-py3-none-any.whl"
-    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
-        for path, text in files.items():
-            zf.writestr(path, text)
-    return name
-'''
-TOOLS_FILES = {"pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
-                                 'backend-path = ["."]\n\n[project]\nname = "acme-tools"\n'
-                                 'version = "1.4.0"\n',
-               "backend.py": TOOLS_BACKEND}
+TOOLS_FILES = source_tree("acme-tools", "1.4.0")
 
 
 def tag_repo(bare: Path, tag: str) -> None:

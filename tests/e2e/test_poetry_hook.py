@@ -20,6 +20,7 @@ from support.git_server import GitServer
 from support.openbao import OpenBaoServer
 from support.pypi_server import PrivateIndex
 from support.shims import install_recording_shim
+from support.wheels import source_tree
 from tests.conftest import make_canary
 from tests.leaks import assert_not_in_files, assert_not_in_texts
 from tests.poetry_env import Poetry, poetry_for, write_project
@@ -36,37 +37,7 @@ username = "deploy-bot"
 password = "${ACME_TOKEN}"
 """
 VAULT_RULE = ENV_RULE.replace("${ACME_TOKEN}", "${vault:secret/ci/pypi#token}")
-# A git dependency built by a backend inside the repository (PEP 517 `backend-path`): the
-# isolated build needs nothing from an index, so only git needs a credential.
-GIT_BACKEND = '''\
-import base64, hashlib, os, zipfile
-
-DIST = "acme_git-1.0.0"
-FILES = {"acme_git/__init__.py": "VERSION = '1.0.0'\\n",
-         DIST + ".dist-info/METADATA": "Metadata-Version: 2.1\\nName: acme-git\\nVersion: 1.0.0\\n",
-         DIST + ".dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\n"
-                                    "Tag: py3-none-any\\n"}
-
-
-def _hash(text):
-    digest = hashlib.sha256(text.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    files = dict(FILES)
-    record = [f"{p},sha256={_hash(t)},{len(t.encode())}" for p, t in files.items()]
-    files[DIST + ".dist-info/RECORD"] = "\\n".join(record + [DIST + ".dist-info/RECORD,,"])
-    name = DIST + "-py3-none-any.whl"
-    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
-        for path, text in files.items():
-            zf.writestr(path, text)
-    return name
-'''
-GIT_FILES = {"pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
-                               'backend-path = ["."]\n\n[project]\nname = "acme-git"\n'
-                               'version = "1.0.0"\n',
-             "backend.py": GIT_BACKEND}
+GIT_FILES = source_tree("acme-git", "1.0.0")  # builds offline: only git needs a credential
 
 
 def assert_clean(poetry: Poetry, secret: str, project: Path, home: Path) -> None:
