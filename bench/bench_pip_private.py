@@ -4,6 +4,8 @@ is bench/bench_masking.py).
 1. Wall time of `pip-private install -r req.txt` (a `${BENCH_TOKEN}` reference) against
    `python -m pip install -r rendered.txt` (already substituted): no-op installs of a local
    wheel in a throwaway venv, alternated, with the parts the difference is made of.
+   Then the instructions each executes (valgrind's callgrind, when installed): a count the
+   load of a shared machine does not move, with pip in-process (the default) and as a child.
 2. Rendering 50 nested files (10,000 lines, 1,000 references) in-process into memory files
    as pip_hook/run.py does; `parse_template` is lru_cached, so cold and warm apart.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -82,6 +85,50 @@ def bench_overhead(rounds: int = ROUNDS) -> tuple[dict[str, list[float]], dict[s
                     samples[key].append((time.perf_counter() - start) * 1000)
                     cpu[key].append(_cpu_ms() - cpu_start)
     return samples, cpu
+
+
+def _instructions(argv: list[str], env: dict[str, str], cwd: str) -> float:
+    """Millions of instructions the whole process tree executes (valgrind's callgrind):
+    a count, not a time, so the load other processes put on the machine does not move it."""
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
+                        f"--callgrind-out-file={out}/cg.%p", *argv], env=env, cwd=cwd,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        total = 0
+        for path in Path(out).glob("cg.*"):
+            for line in path.read_text(errors="replace").splitlines():
+                if line.startswith(("summary:", "totals:")):
+                    total += int(line.split()[1])
+                    break
+    return total / 1e6
+
+
+def bench_instructions() -> list[tuple[str, float]]:
+    """pip alone, pip-private with pip in-process (the default) and as a child."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        python = _venv(work / "venv", "pip", "keyring", str(PROJECT))
+        ours, wheels = str(python.parent / "pip-private"), work / "wheels"
+        build_wheel(wheels, "bench-pkg", "1.0.0")
+        index = "--extra-index-url https://u:{}@example.invalid/simple\n"
+        (work / "req.txt").write_text("bench-pkg==1.0.0\n" + index.format("${BENCH_TOKEN}"))
+        (work / "rendered.txt").write_text("bench-pkg==1.0.0\n" + index.format(TOKEN))
+        env = {"PATH": os.environ["PATH"], "HOME": tmp, "BENCH_TOKEN": TOKEN, "PIP_NO_INPUT": "1",
+               "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        install = ["install", "--no-index", "--find-links", str(wheels)]
+        subprocess.run([str(python), "-m", "pip", *install, "bench-pkg==1.0.0", "-q"], env=env,
+                       check=True)
+        runs = [("`python -m pip install -r rendered.txt`",
+                 [str(python), "-m", "pip", *install, "-r", "rendered.txt"], {}),
+                ("`pip-private install -r req.txt` (pip in-process)",
+                 [ours, *install, "-r", "req.txt"], {}),
+                ("the same with `PIP_PRIVATE_SUBPROCESS=1` (pip as a child)",
+                 [ours, *install, "-r", "req.txt"], {"PIP_PRIVATE_SUBPROCESS": "1"})]
+        for _, argv, extra in runs:  # warm: .pyc files written
+            subprocess.run(argv, env={**env, **extra}, cwd=tmp, check=True,
+                           stdout=subprocess.DEVNULL)
+        return [(label, _instructions(argv, {**env, **extra}, tmp))
+                for label, argv, extra in runs]
 
 
 def _ref(k: int, n: int) -> str:
@@ -166,6 +213,14 @@ def main() -> None:
     print("| measure | median | min |\n|---|---:|---:|")
     for label, samples in parts:
         print(f"| {label} | {_ms(samples)} |")
+    if shutil.which("valgrind"):
+        print("\n## instructions executed, whole process tree (callgrind; millions)")
+        print("| command | instructions | vs pip |\n|---|---:|---:|")
+        rows = bench_instructions()
+        for label, count in rows:
+            print(f"| {label} | {count:.1f} M | {count / rows[0][1]:.3f}x |")
+    else:
+        print("\n(valgrind not installed: no instruction counts)")
     cold, warm, info = bench_render()
     print(f"\n## rendering {FILES} nested files in-process, into memory files "
           f"(median of {len(cold)}; ms)")

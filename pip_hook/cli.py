@@ -60,7 +60,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # `pip-private render | head`: the reader left, not an error
         _silence_stdout()
         code = 0
-    if argv is None:  # the console script: skip the interpreter's teardown (~8 ms of GC)
+    if argv is None:  # the console script: skip the interpreter's teardown (~8 ms of GC,
+        # more after an in-process pip), but not the exit handlers pip's libraries register
+        # (certifi removes a CA bundle it extracted).
+        import atexit
+
+        atexit._run_exitfuncs()
         try:
             sys.stdout.flush()
             sys.stderr.flush()

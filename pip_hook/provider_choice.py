@@ -33,10 +33,19 @@ def user_chose_provider(args: Sequence[str], env: Mapping[str, str], command: st
                                                                        isolated))
 
 
+def is_own_interpreter(python: str) -> bool:
+    """Whether `python` is the interpreter running pip-private, in the same environment.
+    Resolving symlinks alone is not enough: every venv's `bin/python` links to the same
+    base interpreter, yet each venv has its own site-packages (its own pip, keyring...)."""
+    mine = Path(sys.executable).absolute()
+    theirs = Path(python).absolute()
+    return theirs.parent == mine.parent and os.path.realpath(theirs) == os.path.realpath(mine)
+
+
 def backend_importable(python: str) -> bool:
     """Whether `python` can import keyring and our backend (checked without running it for
     our own interpreter, where the installed distribution guarantees both)."""
-    if os.path.realpath(python) == os.path.realpath(sys.executable):
+    if is_own_interpreter(python):
         from importlib.util import find_spec
 
         return find_spec("keyring") is not None and find_spec("keyring_backend") is not None
@@ -89,6 +98,6 @@ def _truthy(value: str) -> bool:
 
 def pip_prefix(python: str) -> Path:
     """`sys.prefix` of pip's interpreter: ours, or the venv that holds `python`."""
-    if os.path.realpath(python) == os.path.realpath(sys.executable):
+    if is_own_interpreter(python):
         return Path(sys.prefix)
     return Path(python).absolute().parent.parent

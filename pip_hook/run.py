@@ -10,7 +10,9 @@ Steps, in order:
    inherit pip's environment) unless `--keep-env` or a rule still needs them; git gets our
    credential helper through `GIT_CONFIG_*`.
 4. Add `--keyring-provider import` (provider_choice.py), run pip through the masker, and
-   return pip's exit code. Rendered files are gone afterwards whatever happened.
+   return pip's exit code. pip runs in this interpreter when it is pip's own (inprocess.py:
+   no second start-up), else as a child (runner.py). Rendered files are gone afterwards
+   whatever happened.
 """
 
 from __future__ import annotations
@@ -94,6 +96,10 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
             if command is not None:
                 argv += [command, *_keyring_provider(options, args, env, command),
                          *join_args(rest)]
+            if not reexec and _here(options.python):
+                from .inprocess import run_in_process
+
+                return run_in_process(argv[3:], env, masker_factory)
             return _run(argv, env, [*files.fds, *outputs.fds], masker_factory)
         finally:
             outputs.finish()
@@ -219,6 +225,12 @@ def _redirect_output_files(outputs: MaskedOutputs, general: list[Arg], rest: lis
         if target and option not in named:
             path = outputs.redirect(option, target)
             general.append(Arg([option, path], option, path))
+
+
+def _here(python: str) -> bool:
+    from .inprocess import can_run_here
+
+    return can_run_here(python, os.environ)
 
 
 def _run(argv: list[str], env: dict[str, str], pass_fds: list[int],

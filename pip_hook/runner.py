@@ -15,108 +15,20 @@ terminal already delivered it, so the caller always gets to clean up its temp fi
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import os
-import select
 import signal
 import subprocess
 import sys
-import termios
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 from typing import Any, Optional, Union
 
 from pip_hook.masking import Masker
+from pip_hook.relay import Stream, open_fd, pump
 
-_CHUNK = 65536
 _FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 _Handler = Union[Callable[[int, Optional[FrameType]], Any], int, signal.Handlers, None]
-
-
-class _Stream:
-    """One output stream of the child: the child writes `child_end`, we read `our_end` and
-    write the masked bytes to `sink` (None: our fd is closed, so output is discarded)."""
-
-    def __init__(self, sink: Optional[int]) -> None:
-        self.sink = sink
-        ends = _open_pty() if sink is not None and os.isatty(sink) else None
-        self.is_pty = ends is not None
-        self.our_end, child_end = ends or os.pipe()
-        self.child_end: Optional[int] = child_end
-        self.copy_window_size()
-
-    def copy_window_size(self) -> None:
-        """Give the pty our terminal's size (rich reads it to lay out progress bars)."""
-        if self.sink is None or not self.is_pty:
-            return
-        try:
-            size = fcntl.ioctl(self.sink, termios.TIOCGWINSZ, bytes(8))
-            fcntl.ioctl(self.our_end, termios.TIOCSWINSZ, size)
-        except OSError:
-            pass  # our terminal went away: the next write to it will say so
-
-    def close_child_end(self) -> None:
-        if self.child_end is not None:
-            os.close(self.child_end)
-            self.child_end = None
-
-
-def _open_pty() -> Optional[tuple[int, int]]:
-    """(master, slave) of a new pty, or None where there is none to be had (a container
-    without /dev/pts): the child then gets a plain pipe and pip draws no progress bars."""
-    try:
-        master, slave = os.openpty()
-    except OSError:
-        return None
-    try:
-        attrs = termios.tcgetattr(slave)
-        # No output processing on the pty: we read exactly what pip wrote, and our real
-        # terminal then does its own "\n" -> "\r\n" once, not twice.
-        attrs[1] &= ~termios.OPOST
-        termios.tcsetattr(slave, termios.TCSANOW, attrs)
-    except termios.error:
-        os.close(master)
-        os.close(slave)
-        return None
-    return master, slave
-
-
-def _write_all(fd: int, data: bytes) -> bool:
-    """Write `data` to `fd`; False once the reader is gone (EPIPE, EIO after a hangup)."""
-    view = memoryview(data)
-    while view:
-        try:
-            view = view[os.write(fd, view):]
-        except BlockingIOError:  # someone made our stdout non-blocking: wait, no spinning
-            select.select([], [fd], [])
-        except OSError:
-            return False
-    return True
-
-
-def _pump(stream: _Stream, masker: Masker) -> None:
-    """Copy the child's stream to its sink through `masker` until EOF. After the sink
-    breaks (`pip-private ... | head -1`) keep reading and discard, so the child never
-    blocks on a full pipe and still exits with its own code."""
-    sink = stream.sink
-    try:
-        while True:
-            try:
-                chunk = os.read(stream.our_end, _CHUNK)
-            except OSError as exc:
-                if exc.errno == errno.EIO:  # Linux pty master once the slave side is gone
-                    break
-                raise
-            if not chunk:
-                break
-            if sink is not None and not _write_all(sink, masker.feed(chunk)):
-                sink = None
-        if sink is not None:
-            _write_all(sink, masker.flush())
-    finally:
-        os.close(stream.our_end)
 
 
 class _StopDraining(Exception):
@@ -131,7 +43,7 @@ class _SignalForwarding:
     Handlers can only be set from the main thread; elsewhere this does nothing.
     """
 
-    def __init__(self, streams: Sequence[_Stream]) -> None:
+    def __init__(self, streams: Sequence[Stream]) -> None:
         self.proc: Optional[subprocess.Popen[bytes]] = None
         self.draining = False
         self._pending: list[int] = []
@@ -186,15 +98,6 @@ def _terminal_sent_sigint() -> bool:
         return False
 
 
-def _open_fd(fd: int) -> Optional[int]:
-    """`fd` if it is open, else None (`pip-private ... >&-`: a new pipe could reuse it)."""
-    try:
-        fcntl.fcntl(fd, fcntl.F_GETFD)
-    except OSError:
-        return None
-    return fd
-
-
 def run_masked(argv: Sequence[str], *, env: Mapping[str, str],
                masker_factory: Callable[[], Masker], pass_fds: Sequence[int] = (),
                cwd: Optional[str] = None) -> int:
@@ -207,14 +110,14 @@ def run_masked(argv: Sequence[str], *, env: Mapping[str, str],
     for stream in (sys.stdout, sys.stderr):  # what the caller printed comes first
         with contextlib.suppress(AttributeError, OSError, ValueError):  # None, closed, EPIPE
             stream.flush()
-    sinks = [_open_fd(1), _open_fd(2)]  # checked before any new fd can take their numbers
-    streams: list[_Stream] = []
+    sinks = [open_fd(1), open_fd(2)]  # checked before any new fd can take their numbers
+    streams: list[Stream] = []
     pumping = False
     forwarding = _SignalForwarding(streams)
     try:
         for sink in sinks:
-            streams.append(_Stream(sink))
-        threads = [threading.Thread(target=_pump, args=(stream, masker_factory()),
+            streams.append(Stream(sink))
+        threads = [threading.Thread(target=pump, args=(stream, masker_factory()),
                                     name=f"pip-private fd {stream.sink}", daemon=True)
                    for stream in streams]
         forwarding.install()

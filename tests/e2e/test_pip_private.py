@@ -1,7 +1,11 @@
 """`pip-private` from the installed wheel driving real pip against pypiserver (401 and 403
 modes) and a real `git http-backend`, with the leak matrix of the issue: after every
 scenario the canaries are absent from stdout, stderr, every file under the test's
-directory (home, caches, target, logs, temp dir), and the argv of pip and of git."""
+directory (home, caches, target, logs, temp dir), and the argv of pip and of git.
+
+Every `job` test runs twice: pip in a child process (`--python` names a recording shim of
+the venv's interpreter, so pip's argv is on record) and pip inside pip-private's own
+interpreter (inprocess.py, what a user gets by default)."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ import pytest
 from support.git_server import GitServer
 from support.pypi_server import PrivateIndex
 from support.shims import install_recording_shim
+from support.wheels import source_tree
 from tests.conftest import Clients, make_canary
 from tests.leaks import assert_not_in_files, assert_not_in_texts
 
@@ -41,10 +46,17 @@ class Job:
     pip_private: Path
     python_shim: Path
     argv_log: Path
+    in_process: bool = False
+
+    @property
+    def python_option(self) -> list[str]:
+        """How this job picks pip's interpreter: none (pip runs in pip-private's own), or
+        the recording shim (pip runs as a child, its argv logged)."""
+        return [] if self.in_process else ["--python", str(self.python_shim)]
 
     def run(self, *args: str, timeout: float = 120, **popen: object
             ) -> subprocess.CompletedProcess[str]:
-        argv = [str(self.pip_private), "--python", str(self.python_shim), *args]
+        argv = [str(self.pip_private), *self.python_option, *args]
         return subprocess.run(argv, cwd=self.project, env=self.env, capture_output=True,
                               text=True, timeout=timeout, check=False)
 
@@ -64,8 +76,8 @@ class Job:
         assert leftovers == [], f"rendered files left behind: {leftovers}"
 
 
-@pytest.fixture
-def job(tmp_path: Path, clients: Clients, client_env: dict[str, str]) -> Job:
+def make_job(tmp_path: Path, clients: Clients, client_env: dict[str, str],
+             in_process: bool) -> Job:
     """pip-private from the pip client venv; pip's interpreter and git behind recording
     shims (their argv is where a token in a URL would show)."""
     argv_log = tmp_path / "argv.log"
@@ -79,7 +91,28 @@ def job(tmp_path: Path, clients: Clients, client_env: dict[str, str]) -> Job:
            "TMPDIR": str(tmp_path / "tmp"), "GIT_TERMINAL_PROMPT": "0",
            "GIT_CONFIG_NOSYSTEM": "1", "PIP_NO_INPUT": "1"}
     return Job(tmp_path, tmp_path / "project", env,
-               clients.pip_python.parent / "pip-private", python_shim, argv_log)
+               clients.pip_python.parent / "pip-private", python_shim, argv_log, in_process)
+
+
+@pytest.fixture(params=["child", "in-process"])
+def job(request: pytest.FixtureRequest, tmp_path: Path, clients: Clients,
+        client_env: dict[str, str]) -> Job:
+    return make_job(tmp_path, clients, client_env, request.param == "in-process")
+
+
+@pytest.fixture
+def child_job(tmp_path: Path, clients: Clients, client_env: dict[str, str]) -> Job:
+    """For what only a child pip can show: its argv and environment, through the shim."""
+    return make_job(tmp_path, clients, client_env, in_process=False)
+
+
+def test_where_pip_runs(job: Job) -> None:
+    """The two modes are really different: pip names itself after the running program."""
+    usage = job.run("install", "--help").stdout
+    if job.in_process:
+        assert "pip-private install [options]" in usage and not job.argv_log.exists()
+    else:
+        assert "-m pip install [options]" in usage and " -m pip" in child_argv(job)
 
 
 def index_line(index: PrivateIndex, password_ref: str = "${VIKTOR_APP_SECRET#pypi}") -> str:
@@ -225,22 +258,47 @@ def test_rule_credentials_work_under_no_input(job: Job, private_index: PrivateIn
     assert chose.returncode == 1 and "from versions: none" in chose.stderr
 
 
-def test_consumed_variables_leave_pips_environment(job: Job, tmp_path: Path) -> None:
+def test_consumed_variables_leave_pips_environment(child_job: Job, tmp_path: Path) -> None:
     """Build backends inherit pip's environment: a variable consumed as a secret is removed
     (unless --keep-env); one a rule still needs stays."""
     env_log = tmp_path / "env.log"
     shim = tmp_path / "shims" / "pip-python"
     shim.write_text(shim.read_text().replace(
         "exec ", f"env | cut -d= -f1 > {env_log}\nexec ", 1))
-    job.write("r.txt", "pkg==${VERSION_SECRET}\n")
-    job.env.update(VERSION_SECRET="1.0", RULE_TOKEN="tok-rule-0123",
+    child_job.write("r.txt", "pkg==${VERSION_SECRET}\n")
+    child_job.env.update(VERSION_SECRET="1.0", RULE_TOKEN="tok-rule-0123",
                    PRIVATE_PACKAGES_X_URL="https://x.example/",
                    PRIVATE_PACKAGES_X_PASSWORD="${RULE_TOKEN}")
-    job.run("download", "--no-index", "-d", str(tmp_path / "dl"), "-r", "r.txt")
+    child_job.run("download", "--no-index", "-d", str(tmp_path / "dl"), "-r", "r.txt")
     names = env_log.read_text().split()
     assert "VERSION_SECRET" not in names and "RULE_TOKEN" in names
-    job.run("--keep-env", "download", "--no-index", "-d", str(tmp_path / "dl"), "-r", "r.txt")
+    child_job.run("--keep-env", "download", "--no-index", "-d", str(tmp_path / "dl"), "-r",
+                  "r.txt")
     assert "VERSION_SECRET" in env_log.read_text().split()
+
+
+def test_build_backends_inherit_no_consumed_variable(job: Job, tmp_path: Path) -> None:
+    """What pip's children see, in both modes: a build backend writes the names in its
+    environment; a variable consumed as a secret is not there, one a rule needs is."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    tree = source_tree("env-probe", "1.0")
+    tree["backend.py"] = ("import os\nwith open(os.environ['ENV_LOG'], 'w') as fh:\n"
+                          "    fh.write('\\n'.join(os.environ))\n" + tree["backend.py"])
+    for name, text in tree.items():
+        (project / name).write_text(text)
+    env_log = tmp_path / "env.log"
+    job.write("r.txt", "--trusted-host ${HOST_SECRET}\n" + str(project) + "\n")
+    job.env.update(HOST_SECRET="h0st-s3cret.example", RULE_TOKEN="tok-rule-0123",
+                   PRIVATE_PACKAGES_X_URL="https://x.example/", ENV_LOG=str(env_log),
+                   PRIVATE_PACKAGES_X_PASSWORD="${RULE_TOKEN}")
+    result = job.run("download", "--no-index", "-d", str(tmp_path / "dl"), "-r", "r.txt")
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = env_log.read_text().split()
+    assert "HOST_SECRET" not in names and "RULE_TOKEN" in names and "ENV_LOG" in names
+    env_log.unlink()
+    job.run("--keep-env", "download", "--no-index", "-d", str(tmp_path / "dl2"), "-r", "r.txt")
+    assert "HOST_SECRET" in env_log.read_text().split()
 
 
 @pytest.fixture
@@ -295,9 +353,12 @@ def child_argv(job: Job) -> str:
 
 
 @pytest.mark.parametrize("mode", ["memfd", "directory"])
-def test_sigint_during_install_leaves_nothing(job: Job, canary: str, mode: str) -> None:
-    """SIGINT while pip waits on a server that never answers: pip stops, the rendered
-    files are gone, and nothing leaked on the way out."""
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_sigint_during_install_leaves_nothing(job: Job, canary: str, mode: str,
+                                              stop: str) -> None:
+    """Ctrl-C (SIGINT to the process group) or SIGTERM (to pip-private alone, as a CI
+    runner's timeout sends it) while pip waits on a server that never answers: pip stops,
+    the rendered files are gone, and nothing leaked on the way out."""
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -306,7 +367,7 @@ def test_sigint_during_install_leaves_nothing(job: Job, canary: str, mode: str) 
                            "acme-internal\n")
         job.env.update(TOKEN=canary, **({"PIP_PRIVATE_NO_MEMFD": "1"}
                                         if mode == "directory" else {}))
-        argv = [str(job.pip_private), "--python", str(job.python_shim), "install",
+        argv = [str(job.pip_private), *job.python_option, "install",
                 "--timeout", "60", "--retries", "0", "--target", str(job.root / "target"),
                 "-r", "r.txt"]
         proc = subprocess.Popen(argv, cwd=job.project, env=job.env, text=True,
@@ -317,9 +378,14 @@ def test_sigint_during_install_leaves_nothing(job: Job, canary: str, mode: str) 
         assert accepted.wait(60), "pip never connected"
         if mode == "directory":
             assert any("pip-private" in p.name for p in (job.root / "tmp").iterdir())
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
+        if stop == "SIGINT":
+            os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
+        else:
+            proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode != 0
+    # SIGTERM: 143, as for a killed pip. SIGINT: pip's own non-zero code, which depends on
+    # where in the network stack the KeyboardInterrupt lands.
+    assert proc.returncode == 128 + signal.SIGTERM if stop == "SIGTERM" else proc.returncode != 0
     job.assert_clean(canary, subprocess.CompletedProcess(argv, proc.returncode, stdout,
                                                          stderr))
 
@@ -340,3 +406,33 @@ def test_twenty_concurrent_runs_do_not_interfere(job: Job, private_index: Privat
         assert proc.returncode == 0, stderr
         assert (job.root / f"t{number}" / "acme_internal").is_dir()
         job.assert_clean(canary, subprocess.CompletedProcess([], 0, stdout, stderr))
+
+
+def test_a_terminal_keeps_colours_and_stays_masked(job: Job, canary: str) -> None:
+    """On a terminal pip still sees a tty (a pty behind the masker, in both modes), so it
+    colours its error; the secret in the line it quotes is masked."""
+    import pty
+
+    job.write("r.txt", "acme-internal @ http://u:${TOKEN}@h.example/x.whl ]]\n")
+    job.env.update(TOKEN=canary, TERM="xterm-256color")
+    job.env.pop("NO_COLOR", None)
+    main, tty = pty.openpty()
+    proc = subprocess.Popen([str(job.pip_private), *job.python_option, "install",
+                             "--no-index", "-r", "r.txt"], cwd=job.project, env=job.env,
+                            stdin=tty, stdout=tty, stderr=tty, close_fds=True)
+    os.close(tty)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: every writer of the pty is gone
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert proc.wait(timeout=120) == 1
+    text = shown.decode(errors="replace")
+    assert "\x1b[" in text, text  # pip saw a terminal
+    assert "****" in text and "Invalid requirement" in text
+    job.assert_clean(canary, subprocess.CompletedProcess([], 1, text, ""))

@@ -79,3 +79,18 @@ def test_a_broken_or_unreadable_file_is_not_a_choice(env: dict[str, str],
                                                      tmp_path: Path) -> None:
     user_conf(env, "keyring-provider = [unterminated\n")
     assert not user_chose_provider(["install"], env, "install", tmp_path / "prefix")
+
+
+def test_own_interpreter_means_same_environment_not_same_binary(tmp_path: Path) -> None:
+    """Every venv's bin/python links to one base interpreter: resolving symlinks alone
+    would take another venv's python (its own pip and site-packages) for ours."""
+    import sys
+
+    from pip_hook.provider_choice import is_own_interpreter
+
+    assert is_own_interpreter(sys.executable)
+    other_venv = tmp_path / "venv" / "bin"
+    other_venv.mkdir(parents=True)
+    (other_venv / "python").symlink_to(os.path.realpath(sys.executable))
+    assert not is_own_interpreter(str(other_venv / "python"))
+    assert not is_own_interpreter(str(tmp_path / "missing" / "python"))
