@@ -50,6 +50,8 @@ verbs:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    if argv is None:
+        _open_standard_fds()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = _dispatch(args)
@@ -73,6 +75,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             _silence_stdout()
         os._exit(code)
     return code
+
+
+def _open_standard_fds() -> None:
+    """`pip-private ... >&-`: give a closed fd 0, 1 or 2 /dev/null, as the shell's user
+    meant, before anything opens a file. Otherwise the next file (a rendered memfd, a
+    relay pipe) takes the number, and pip reads or writes the wrong thing."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, "w", closefd=False))  # noqa: SIM115 -- lives on
 
 
 def _silence_stdout() -> None:

@@ -26,6 +26,7 @@ run.py uses this only when pip is this interpreter's and pip will not re-execute
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import sys
@@ -58,8 +59,10 @@ def run_in_process(args: Sequence[str], env: Mapping[str, str],
                    masker_factory: Callable[[], Masker]) -> int:
     """Run `pip ARGS` here with `env` as the environment; return pip's exit code."""
     _flush()
-    saved = [open_fd(fd) for fd in (1, 2)]  # checked before new fds can take the numbers
-    saved = [os.dup(fd) if fd is not None else None for fd in saved]
+    # Saved above fd 2, so that dup2 onto 1 and 2 can never overwrite them (cli.main also
+    # opens /dev/null on a closed 0, 1 or 2 before anything else).
+    saved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3) if open_fd(fd) is not None else None
+             for fd in (1, 2)]
     streams = [Stream(fd) for fd in saved]
     threads = [threading.Thread(target=pump, args=(stream, masker_factory()),
                                 name=f"pip-private fd {fd}", daemon=True)
@@ -90,24 +93,30 @@ def run_in_process(args: Sequence[str], env: Mapping[str, str],
 
 
 def _pip(args: Sequence[str]) -> int:
-    from pip._internal.cli import main as pip_cli
-
-    entry = getattr(pip_cli, "cli", None) or pip_cli.main  # `cli` since pip 25: CLI mode
+    # `main`, not pip's newer `cli`: `cli` blocks every import until the process exits
+    # once an install ran, and pip-private still has cleanup to do after pip returns.
     try:
-        return int(entry(list(args)))
+        from pip._internal.cli.main import main
+
+        return int(main(list(args)))
     except SystemExit as exc:  # pip exits itself on a usage error
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except KeyboardInterrupt:  # before pip's command caught it (parsing the options)
+        if isinstance(exc.code, int) or exc.code is None:
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)  # as the interpreter would, through the masker
+        return 1
+    except KeyboardInterrupt:  # before pip's command caught it (importing, parsing)
         return 130
 
 
 def _finish_pip() -> None:
     """Close what pip leaves open for its process exit: log files (a `--log` pipe reaches
-    EOF only then) and buffered output."""
+    EOF only then) and buffered output. Logging stays off afterwards: pip's handlers write
+    to our stdout and stderr, which are about to be the real, unmasked ones again."""
     if "logging" in sys.modules:
         import logging
 
         logging.shutdown()
+        logging.disable(logging.CRITICAL)
     _flush()
 
 

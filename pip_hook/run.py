@@ -250,7 +250,10 @@ def _terminating_cleanly() -> Iterator[None]:
     def stop(signum: int, frame: Optional[FrameType]) -> None:
         raise SystemExit(128 + signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # An ignored signal stays ignored (nohup, `trap '' HUP`): the runner and inprocess.py
+    # check for SIG_IGN too, and must still see it.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)
+                if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         yield
     finally:

@@ -436,3 +436,26 @@ def test_a_terminal_keeps_colours_and_stays_masked(job: Job, canary: str) -> Non
     assert "\x1b[" in text, text  # pip saw a terminal
     assert "****" in text and "Invalid requirement" in text
     job.assert_clean(canary, subprocess.CompletedProcess([], 1, text, ""))
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stderr"])
+def test_a_closed_standard_stream_is_dev_null(job: Job, private_index: PrivateIndex,
+                                              canary: str, closed: str) -> None:
+    """`pip-private ... >&-` (or `2>&-`): the closed stream is discarded, as the user meant;
+    nothing hangs, the other stream still shows pip's output, pip's exit code comes back.
+    (A closed fd 1 used to be taken by the next file opened: a rendered memfd or a relay.)"""
+    job.write("r.txt", index_line(private_index, "${TOKEN}") + "acme-internal\n")
+    job.env.update(PYPI_USER=USER, TOKEN=canary)
+    redirect = ">&-" if closed == "stdout" else "2>&-"
+    result = subprocess.run(
+        ["sh", "-c", f'exec "$@" {redirect}', "sh", str(job.pip_private), *job.python_option,
+         "install", "--target", str(job.root / "target"), "-r", "r.txt"],
+        cwd=job.project, env=job.env, capture_output=True, text=True, timeout=120,
+        check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "acme_internal" in installed(job)
+    shown = result.stderr if closed == "stdout" else result.stdout
+    assert "Traceback" not in shown
+    if closed == "stderr":
+        assert "Successfully installed acme-internal" in result.stdout
+    job.assert_clean(canary, result)

@@ -94,3 +94,20 @@ def test_own_interpreter_means_same_environment_not_same_binary(tmp_path: Path) 
     (other_venv / "python").symlink_to(os.path.realpath(sys.executable))
     assert not is_own_interpreter(str(other_venv / "python"))
     assert not is_own_interpreter(str(tmp_path / "missing" / "python"))
+
+
+def test_an_ignored_hangup_stays_ignored_while_rendering() -> None:
+    """nohup / `trap '' HUP`: pip-private's own handlers must not undo the user's choice
+    (the runner and inprocess.py then leave SIGHUP ignored for pip as well)."""
+    import signal
+
+    from pip_hook.run import _terminating_cleanly
+
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with _terminating_cleanly():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, before)
