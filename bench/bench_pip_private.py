@@ -46,21 +46,31 @@ def _cpu_ms() -> float:
     return (usage.ru_utime + usage.ru_stime) * 1000
 
 
+def _no_op_install(work: Path) -> tuple[Path, str, list[str], dict[str, str]]:
+    """A throwaway venv with pip, keyring and this project, a local wheel, `req.txt` (a
+    `${BENCH_TOKEN}` reference) and `rendered.txt` (substituted): the interpreter,
+    pip-private, the `install` arguments of a no-op install, and its environment."""
+    python = _venv(work / "venv", "pip", "keyring", str(PROJECT))
+    wheels = work / "wheels"
+    build_wheel(wheels, "bench-pkg", "1.0.0")
+    index = "--extra-index-url https://u:{}@example.invalid/simple\n"
+    (work / "req.txt").write_text("bench-pkg==1.0.0\n" + index.format("${BENCH_TOKEN}"))
+    (work / "rendered.txt").write_text("bench-pkg==1.0.0\n" + index.format(TOKEN))
+    env = {"PATH": os.environ["PATH"], "HOME": str(work), "BENCH_TOKEN": TOKEN,
+           "PIP_NO_INPUT": "1", "PIP_CONFIG_FILE": os.devnull,
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    install = ["install", "--no-index", "--find-links", str(wheels)]
+    subprocess.run([str(python), "-m", "pip", *install, "bench-pkg==1.0.0", "-q"], env=env,
+                   check=True)
+    return python, str(python.parent / "pip-private"), install, env
+
+
 def bench_overhead(rounds: int = ROUNDS) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Fresh processes, every command once per round (alternated): wall ms and CPU ms (user +
     system of the whole process tree, which the load other processes put on a shared
     machine disturbs far less than wall time) per command."""
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        python = _venv(work / "venv", "pip", "keyring", str(PROJECT))
-        ours, wheels = str(python.parent / "pip-private"), work / "wheels"
-        build_wheel(wheels, "bench-pkg", "1.0.0")
-        index = "--extra-index-url https://u:{}@example.invalid/simple\n"
-        (work / "req.txt").write_text("bench-pkg==1.0.0\n" + index.format("${BENCH_TOKEN}"))
-        (work / "rendered.txt").write_text("bench-pkg==1.0.0\n" + index.format(TOKEN))
-        env = {"PATH": os.environ["PATH"], "HOME": tmp, "BENCH_TOKEN": TOKEN, "PIP_NO_INPUT": "1",
-               "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-        install = ["install", "--no-index", "--find-links", str(wheels)]
+        python, ours, install, env = _no_op_install(Path(tmp))
         pip = [str(python), "-m", "pip"]
         commands = {  # label: argv; the first two are the measure, the rest the parts
             "`python -m pip install -r rendered.txt`": [*pip, *install, "-r", "rendered.txt"],
@@ -75,7 +85,6 @@ def bench_overhead(rounds: int = ROUNDS) -> tuple[dict[str, list[float]], dict[s
         }
         samples: dict[str, list[float]] = {key: [] for key in commands}
         cpu: dict[str, list[float]] = {key: [] for key in commands}
-        subprocess.run([*pip, *install, "bench-pkg==1.0.0", "-q"], env=env, check=True)
         for round_ in range(rounds + 1):  # round 0 warms caches and writes .pyc files
             for key, argv in commands.items():
                 start, cpu_start = time.perf_counter(), _cpu_ms()
@@ -106,18 +115,7 @@ def _instructions(argv: list[str], env: dict[str, str], cwd: str) -> float:
 def bench_instructions() -> list[tuple[str, float]]:
     """pip alone, pip-private with pip in-process (the default) and as a child."""
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        python = _venv(work / "venv", "pip", "keyring", str(PROJECT))
-        ours, wheels = str(python.parent / "pip-private"), work / "wheels"
-        build_wheel(wheels, "bench-pkg", "1.0.0")
-        index = "--extra-index-url https://u:{}@example.invalid/simple\n"
-        (work / "req.txt").write_text("bench-pkg==1.0.0\n" + index.format("${BENCH_TOKEN}"))
-        (work / "rendered.txt").write_text("bench-pkg==1.0.0\n" + index.format(TOKEN))
-        env = {"PATH": os.environ["PATH"], "HOME": tmp, "BENCH_TOKEN": TOKEN, "PIP_NO_INPUT": "1",
-               "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-        install = ["install", "--no-index", "--find-links", str(wheels)]
-        subprocess.run([str(python), "-m", "pip", *install, "bench-pkg==1.0.0", "-q"], env=env,
-                       check=True)
+        python, ours, install, env = _no_op_install(Path(tmp))
         runs = [("`python -m pip install -r rendered.txt`",
                  [str(python), "-m", "pip", *install, "-r", "rendered.txt"], {}),
                 ("`pip-private install -r req.txt` (pip in-process)",
