@@ -29,6 +29,7 @@ from support.shims import install_recording_shim
 from support.wheels import source_tree
 from tests.conftest import Clients, make_canary
 from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.terminal import read_pty
 
 pytestmark = pytest.mark.e2e
 
@@ -421,15 +422,8 @@ def test_a_terminal_keeps_colours_and_stays_masked(job: Job, canary: str) -> Non
                              "--no-index", "-r", "r.txt"], cwd=job.project, env=job.env,
                             stdin=tty, stdout=tty, stderr=tty, close_fds=True)
     os.close(tty)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # EIO: every writer of the pty is gone
-            break
-        if not chunk:
-            break
-        shown += chunk
+    shown = bytearray()
+    read_pty(main, shown)
     os.close(main)
     assert proc.wait(timeout=120) == 1
     text = shown.decode(errors="replace")

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import base64
 import os
-import select
 import shutil
 import stat
 import subprocess
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
 from support.pypi_server import PrivateIndex
 from tests.leaks import assert_not_in_files, assert_not_in_texts
 from tests.poetry_env import Poetry, write_project
+from tests.terminal import read_pty
 
 pytestmark = pytest.mark.e2e
 
@@ -291,22 +290,6 @@ def test_a_user_rule_never_follows_a_source_name_to_another_host(
         assert not any(r.username is not None for r in other.requests)
     assert_not_in_texts(canary, poetry.outputs, username=USER)
     assert assert_not_in_files(canary, [project_a, project_b], username=USER) > 0
-
-
-def read_pty(master: int, seen: bytearray, until: Optional[bytes] = None) -> None:
-    """Collect what the terminal shows until `until` appears (None: until every process
-    holding it has exited); the timeout only keeps a broken run from hanging the suite."""
-    while until is None or until not in seen:
-        ready, _, _ = select.select([master], [], [], 120)
-        if not ready:
-            raise AssertionError(f"no {until!r} on the terminal; it shows {bytes(seen)!r}")
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: every process holding the terminal has exited
-            return
-        if not chunk:
-            return
-        seen += chunk
 
 
 def test_login_on_a_terminal_never_echoes_the_token(
