@@ -7,7 +7,13 @@ does not leak. Reading the value takes the deliberately named `reveal()`.
 
 from __future__ import annotations
 
+from typing import Optional
+
 MASK = "****"
+# Forms shorter than this are not masked: masking "1" or "ab" would garble pip's output
+# ("Collecting acme==1.0" -> "acme==****.0") and hide nothing, since no real credential is
+# that short; base64 of even a 1-byte secret is 4 bytes, so that spelling still counts.
+MIN_FORM_LENGTH = 4
 
 
 class Secret:
@@ -45,3 +51,28 @@ class Secret:
     def __reduce__(self) -> tuple[object, ...]:
         # Pickling would write the value to wherever the pickle goes (a cache, a queue).
         raise TypeError("a Secret cannot be pickled")
+
+
+def secret_forms(secret: str, username: Optional[str] = None) -> list[bytes]:
+    """Every spelling of `secret` a tool might print, UTF-8 encoded, longest first.
+
+    Raw; percent-encoded as a whole value (`quote(safe="")`), as a path (`quote`) and as a
+    form field (`quote_plus`); base64, standard and URL-safe; with `username`, also the
+    base64 of `username:secret`, which is what an HTTP Basic `Authorization` header carries.
+    Forms shorter than `MIN_FORM_LENGTH` bytes are left out (see there why).
+    """
+    import base64  # not at module level: every pip process imports this module
+    from urllib.parse import quote, quote_plus
+
+    raw = secret.encode()
+    forms = {
+        raw,
+        quote(secret, safe="").encode(),
+        quote(secret).encode(),
+        quote_plus(secret).encode(),
+        base64.b64encode(raw),
+        base64.urlsafe_b64encode(raw),
+    }
+    if username is not None:
+        forms.add(base64.b64encode(f"{username}:{secret}".encode()))
+    return sorted((f for f in forms if len(f) >= MIN_FORM_LENGTH), key=lambda f: (-len(f), f))

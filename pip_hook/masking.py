@@ -11,42 +11,16 @@ tail that could still grow into a needle, so progress bars (`\\r` lines) keep fl
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterable, Mapping
 from typing import Optional
-from urllib.parse import quote, quote_plus
 
 from keyring_backend.secret import MASK as _MASK_TEXT
+from keyring_backend.secret import MIN_FORM_LENGTH, secret_forms
+
+__all__ = ["MASK", "MIN_FORM_LENGTH", "Masker", "secret_forms"]
 
 MASK = _MASK_TEXT.encode()
-
-# Forms shorter than this are not masked: masking "1" or "ab" would garble pip's output
-# ("Collecting acme==1.0" -> "acme==****.0") and hide nothing, since no real credential is
-# that short; base64 of even a 1-byte secret is 4 bytes, so that spelling still counts.
-MIN_FORM_LENGTH = 4
-
-
-def secret_forms(secret: str, username: Optional[str] = None) -> list[bytes]:
-    """Every spelling of `secret` a tool might print, UTF-8 encoded, longest first.
-
-    Raw; percent-encoded as a whole value (`quote(safe="")`), as a path (`quote`) and as a
-    form field (`quote_plus`); base64, standard and URL-safe; with `username`, also the
-    base64 of `username:secret`, which is what an HTTP Basic `Authorization` header carries.
-    Forms shorter than `MIN_FORM_LENGTH` bytes are left out (see there why).
-    """
-    raw = secret.encode()
-    forms = {
-        raw,
-        quote(secret, safe="").encode(),
-        quote(secret).encode(),
-        quote_plus(secret).encode(),
-        base64.b64encode(raw),
-        base64.urlsafe_b64encode(raw),
-    }
-    if username is not None:
-        forms.add(base64.b64encode(f"{username}:{secret}".encode()))
-    return sorted((f for f in forms if len(f) >= MIN_FORM_LENGTH), key=lambda f: (-len(f), f))
 
 
 class Masker:

@@ -5,13 +5,11 @@ message. check.py fills it; nothing here reads a config or a network.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Optional
-from urllib.parse import quote, quote_plus
 
 from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED
-from keyring_backend.secret import MASK
+from keyring_backend.secret import MASK, secret_forms
 
 OK, NOTE, WARNING, ERROR, REJECTED, MISSING = "ok", "-", "WARNING", "ERROR", "REJECTED", "MISSING"
 FAILED, UNREACHABLE = "FAILED", "UNREACHABLE"
@@ -49,12 +47,7 @@ class Report:
     def secret(self, value: str, username: Optional[str] = None) -> None:
         """Register a resolved value: raw, percent-encoded, base64, and as a Basic header.
         Forms under 4 characters are skipped: masking them garbles text and hides nothing."""
-        raw = value.encode()
-        forms = {value, quote(value, safe=""), quote(value), quote_plus(value),
-                 base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
-        if username is not None:
-            forms.add(base64.b64encode(f"{username}:{value}".encode()).decode())
-        self._secrets.update(form for form in forms if len(form) >= 4)
+        self._secrets.update(form.decode() for form in secret_forms(value, username))
 
     @property
     def items(self) -> list[Item]:
