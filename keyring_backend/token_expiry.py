@@ -43,9 +43,6 @@ class Expiry:
     def remaining(self, now: datetime) -> timedelta:
         return self.when - now
 
-    def is_expired(self, now: datetime) -> bool:
-        return self.when <= now
-
     def is_soon(self, now: datetime, within: timedelta = WARN_WITHIN) -> bool:
         """True when expired or expiring within `within`: then the user should rotate it."""
         return self.remaining(now) < within
