@@ -297,6 +297,7 @@ def test_build_backends_inherit_no_consumed_variable(job: Job, tmp_path: Path) -
     assert result.returncode == 0, result.stdout + result.stderr
     names = env_log.read_text().split()
     assert "HOST_SECRET" not in names and "RULE_TOKEN" in names and "ENV_LOG" in names
+    job.assert_clean("h0st-s3cret.example", result)
     env_log.unlink()
     job.run("--keep-env", "download", "--no-index", "-d", str(tmp_path / "dl2"), "-r", "r.txt")
     assert "HOST_SECRET" in env_log.read_text().split()
