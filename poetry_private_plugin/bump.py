@@ -17,7 +17,10 @@ Plain logic, no cleo: `commands/bump.py` reads the options and prints. Decisions
   version. Registry versions that are not PEP 440 are ignored.
 - The new version is written to `[project].version` and/or `[tool.poetry].version`,
   whichever the file has (as `poetry version` does), with tomlkit so formatting stays, and
-  atomically (`files.atomic_write`: the file keeps its mode).
+  atomically (`files.atomic_write`: the file keeps its mode). The value keeps the quotes
+  the file used (`'1.0.0'` stays single-quoted; a diff shows only the version), set
+  explicitly so the result does not depend on the installed tomlkit (0.13 wrote double
+  quotes, newer releases keep the old style).
 - Which index: NAME is a `[[tool.poetry.source]]` (its URL is the simple index) or a
   publish repository (`poetry config repositories.NAME.url`, or `pypi`). An upload URL
   becomes a simple index by `simple_index_for_upload`; `--index-url` overrides both.
@@ -163,7 +166,7 @@ def write_version(pyproject: Path, version: str) -> None:
     written = False
     for table in tables:
         if isinstance(table, dict) and "version" in table:
-            table["version"] = version
+            table["version"] = _same_style(table["version"], version)
             written = True
     if not written:
         raise ConfigError(f"{pyproject} declares no version to set: add [project] version "
@@ -172,3 +175,15 @@ def write_version(pyproject: Path, version: str) -> None:
 
     # Atomic: a killed CI job must not leave a truncated pyproject.toml behind.
     atomic_write(pyproject, tomlkit.dumps(document).encode("utf-8"))
+
+
+def _same_style(old: object, version: str) -> object:
+    """`version` as a TOML string quoted like `old` (basic or literal, one line), with
+    `old`'s comment and spacing kept."""
+    from tomlkit.items import String, StringType
+
+    if not isinstance(old, String):
+        return version
+    style = old._t  # `.type` only since tomlkit 0.13; `_t` in every release poetry 2 allows
+    kind = StringType.SLL if style in (StringType.SLL, StringType.MLL) else StringType.SLB
+    return String(kind, version, version, old.trivia)

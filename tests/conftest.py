@@ -23,6 +23,22 @@ pytest_plugins = ["tests.poetry_env"]
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
+#: Host variables that change how pip, git, uv, poetry or keyring behave in this process and
+#: in every child a test starts without its own environment.
+_HOST_PREFIXES = ("PIP_", "UV_", "POETRY_", "PRIVATE_PACKAGES_", "VAULT_", "PYTHON_KEYRING",
+                  "GIT_", "TWINE_", "KEYRING_")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Shut the host's configuration out of the whole run (TESTING.md): no `PIP_*`, no
+    pip.conf (site-wide, user or /etc), no git system/global config, no uv.toml. Tests
+    about reading such configuration set up their own."""
+    for key in [k for k in os.environ if k.startswith(_HOST_PREFIXES)]:
+        del os.environ[key]
+    os.environ.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1",
+                      GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
+                      UV_NO_CONFIG="1")
+
 
 @dataclass(frozen=True)
 class Clients:

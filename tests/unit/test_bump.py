@@ -170,10 +170,12 @@ version = "1.0.0"
     (PEP621.replace("\n", "\r\n"), 'version = "1.0.0"'),
 ], ids=["pep621", "tool-poetry", "both", "crlf"])
 def test_write_version_changes_only_the_version(tmp_path: Path, text: str, old: str) -> None:
+    """Only the version changes: its quotes (double or single) and comment stay."""
     path = tmp_path / "pyproject.toml"
     path.write_bytes(text.encode())
     write_version(path, "1.0.1")
-    assert path.read_bytes().decode() == text.replace(old, 'version = "1.0.1"')
+    quote = old.split("= ")[1][0]
+    assert path.read_bytes().decode() == text.replace(old, f"version = {quote}1.0.1{quote}")
 
 
 def test_write_version_needs_a_version(tmp_path: Path) -> None:
@@ -221,7 +223,7 @@ def test_write_version_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     link.symlink_to(real)
     write_version(link, "0.2.0")
     assert link.is_symlink()
-    assert "version = \"0.2.0\"" in real.read_text()
+    assert "version = '0.2.0'  # old style" in real.read_text()
 
 
 @pytest.mark.parametrize(("url", "public"), [
