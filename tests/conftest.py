@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from support.pypi_server import PrivateIndex
 from support.wheels import build_wheel
+from tests import venvs
+from tests.venvs import BIN, PROJECT, locked_venv, run_checked, shared_build
 
 pytest_plugins = ["tests.poetry_env"]
-
-PROJECT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+__all__ = ["BIN", "PROJECT", "Clients", "locked_venv", "make_canary"]
 
 #: Host variables that change how pip, git, uv, poetry or keyring behave in this process and
 #: in every child a test starts without its own environment.
 _HOST_PREFIXES = ("PIP_", "UV_", "POETRY_", "PRIVATE_PACKAGES_", "VAULT_", "PYTHON_KEYRING",
                   "GIT_", "TWINE_", "KEYRING_")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--latest", action="store_true",
+                     help="build client venvs from requirements/clients/*.in unpinned "
+                          "instead of their locks (./dev test-latest)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,13 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1",
                       GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
                       UV_NO_CONFIG="1")
+    venvs.latest = config.getoption("latest")
 
 
 @dataclass(frozen=True)
 class Clients:
-    """Throwaway venvs: `pip` (latest pip + keyring + our wheel) and `tools` (keyring CLI,
-    twine, our wheel). pip's subprocess provider ignores a keyring in its own scripts folder,
-    so the keyring CLI it runs comes from `tools`."""
+    """Throwaway venvs from their locks: `pip` (pip, keyring, hvac + our wheel) and `tools`
+    (keyring CLI, twine + our wheel). pip's subprocess provider ignores a keyring in its own
+    scripts folder, so the keyring CLI it runs comes from `tools`."""
 
     pip_python: Path
     tools_bin: Path
@@ -52,57 +55,18 @@ class Clients:
     wheel: Path
 
 
-def _run(*argv: str | Path) -> None:
-    result = subprocess.run([str(a) for a in argv], check=False, capture_output=True,
-                            text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, argv))} failed:\n{result.stderr[-2000:]}")
-
-
-def _shared_build(factory: pytest.TempPathFactory, name: str,
-                  build: Callable[[Path], None]) -> Path:
-    """Build `name` once per test run, shared by all xdist workers (the first one builds,
-    the others wait on a lock)."""
-    base = factory.getbasetemp()
-    # Under xdist each worker's basetemp is pytest-N/popen-gwK: share pytest-N. Without
-    # xdist basetemp is pytest-N itself (its parent would outlive this run).
-    root = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "shared"
-    root.mkdir(exist_ok=True)
-    target = root / name
-    with (root / f".{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (root / f".{name}.ready").exists():
-            build(target)
-            (root / f".{name}.ready").touch()
-    return target
-
-
-def shared_venv(factory: pytest.TempPathFactory, name: str, *packages: str | Path,
-                python: str = sys.executable, seed: bool = False) -> Path:
-    """A throwaway venv with `packages`, built once per run; returns its bin directory."""
-    uv = BIN / "uv"
-
-    def build(target: Path) -> None:
-        _run(uv, "venv", "--quiet", *(["--seed"] if seed else []), "--python", python, target)
-        _run(uv, "pip", "install", "--quiet", "--python", target / "bin/python", *packages)
-
-    return _shared_build(factory, name, build) / "bin"
-
-
 @pytest.fixture(scope="session")
 def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This project built as a wheel, the way users install it."""
-    dist = _shared_build(tmp_path_factory, "dist", lambda target: _run(
+    dist = shared_build(tmp_path_factory, "dist", lambda target: run_checked(
         BIN / "uv", "build", "--wheel", "--quiet", "--out-dir", target, PROJECT))
     return next(dist.glob("private_packages-*.whl"))
 
 
 @pytest.fixture(scope="session")
 def clients(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Clients:
-    pip_bin = shared_venv(tmp_path_factory, "pip", "--upgrade", "pip", "keyring",
-                          f"private-packages[vault] @ {project_wheel.as_uri()}",
-                          seed=True)
-    tools_bin = shared_venv(tmp_path_factory, "tools", "keyring", "twine", project_wheel)
+    pip_bin = locked_venv(tmp_path_factory, "pip", project_wheel, seed=True)
+    tools_bin = locked_venv(tmp_path_factory, "tools", project_wheel)
     return Clients(pip_bin / "python", tools_bin, BIN / "uv", project_wheel)
 
 

@@ -1,5 +1,6 @@
-"""Real poetry for end-to-end tests: throwaway venvs (newest 2.x and the oldest 2.x we
-support) with this project's wheel installed as a plugin, isolated POETRY_* dirs, and a
+"""Real poetry for end-to-end tests: throwaway venvs from their locks (newest 2.x and the
+oldest 2.x we support, requirements/clients/poetry*.in) with this project's wheel installed
+as a plugin, isolated POETRY_* dirs, and a
 helper that writes a project with a private source.
 
 tests/conftest.py loads this module as a pytest plugin, so its fixtures (`poetry`,
@@ -16,10 +17,7 @@ from typing import Optional
 
 import pytest
 
-from tests.conftest import shared_venv
-
-NEWEST = "poetry>=2,<3"
-OLDEST = "poetry==2.0.0"  # the oldest 2.x README claims; keep in sync with README
+from tests.venvs import locked_venv
 
 
 @dataclass
@@ -66,13 +64,13 @@ def poetry_for(bin_dir: Path, client_env: Mapping[str, str], home: Path) -> Poet
 @pytest.fixture(scope="session")
 def poetry_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Path:
     """Newest poetry 2.x with our wheel (keyring backend + plugin) beside it."""
-    return shared_venv(tmp_path_factory, "poetry", NEWEST, "keyrings.alt", project_wheel)
+    return locked_venv(tmp_path_factory, "poetry", project_wheel)
 
 
 @pytest.fixture(scope="session")
 def poetry_oldest_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Path:
-    return shared_venv(tmp_path_factory, "poetry-oldest", OLDEST, "keyrings.alt",
-                       project_wheel)
+    """poetry 2.0.0, the oldest 2.x README claims (requirements/clients/poetry-oldest.in)."""
+    return locked_venv(tmp_path_factory, "poetry-oldest", project_wheel)
 
 
 @pytest.fixture
@@ -107,5 +105,4 @@ priority = "primary"
 @pytest.fixture(scope="session")
 def poetry_vault_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Path:
     """Newest poetry 2.x with `private-packages[vault]` (hvac) for `${vault:…}` references."""
-    return shared_venv(tmp_path_factory, "poetry-vault", NEWEST, "keyrings.alt",
-                       f"private-packages[vault] @ {project_wheel.as_uri()}")
+    return locked_venv(tmp_path_factory, "poetry-vault", project_wheel)

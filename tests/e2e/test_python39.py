@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_venv
+from tests.venvs import locked_venv
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +34,7 @@ def test_wheel_works_on_python_39(tmp_path_factory: pytest.TempPathFactory, proj
                                   tmp_path: Path) -> None:
     python = find_python39()
     assert python is not None
-    bin_dir = shared_venv(tmp_path_factory, "py39", "keyring", project_wheel, python=python)
+    bin_dir = locked_venv(tmp_path_factory, "py39", project_wheel, python=python)
     (tmp_path / "pyproject.toml").write_text(
         '[[tool.private-packages.credentials]]\nurl = "https://pkgs.example.com/simple"\n'
         'username = "ci"\npassword = "${TOKEN#pypi}"\n')

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import PROJECT, shared_venv
+from tests.conftest import PROJECT, locked_venv
 from tests.leaks import assert_not_in_texts
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ def _hook_repo(target: Path) -> Path:
 def test_precommit_hook_refuses_a_hard_coded_credential(
         tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
         client_env: dict[str, str], canary: str) -> None:
-    pre_commit = shared_venv(tmp_path_factory, "pre-commit", "pre-commit") / "pre-commit"
+    pre_commit = locked_venv(tmp_path_factory, "pre-commit") / "pre-commit"
     hooks = _hook_repo(tmp_path / "hooks")
     work = tmp_path / "work"
     work.mkdir()

@@ -1,0 +1,64 @@
+"""The committed locks match what their `.in` files ask for: every requirement pinned, to a
+version its specifier allows, with hashes. A lock left stale after an `.in` edit fails here,
+offline, before any venv is built from it (`./dev lock` recompiles)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from tests.venvs import CLIENT_LOCKS
+
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)")
+
+
+def requirements_in(path: Path) -> list[Requirement]:
+    lines = (line.split("#")[0].strip() for line in path.read_text().splitlines())
+    return [Requirement(line) for line in lines if line]
+
+
+def pins(lock: Path) -> dict[str, list[str]]:
+    """name -> every pinned version (a universal lock may pin one per Python range)."""
+    found: dict[str, list[str]] = {}
+    for match in map(PIN.match, lock.read_text().splitlines()):
+        if match:
+            found.setdefault(canonicalize_name(match[1]), []).append(match[2])
+    return found
+
+
+def requirement_blocks(lock: Path) -> list[str]:
+    """Each requirement with its continuation lines (`\\`-joined)."""
+    text = lock.read_text().replace("\\\n", " ")
+    return [line for line in text.splitlines() if PIN.match(line)]
+
+
+def client_locks() -> list[str]:
+    return sorted(path.stem for path in CLIENT_LOCKS.glob("*.in"))
+
+
+def test_every_lock_has_its_in_file_and_back() -> None:
+    assert client_locks()
+    assert sorted(path.stem for path in CLIENT_LOCKS.glob("*.txt")) == client_locks()
+
+
+@pytest.mark.parametrize("name", client_locks())
+def test_lock_pins_what_the_in_file_asks_for(name: str) -> None:
+    locked = pins(CLIENT_LOCKS / f"{name}.txt")
+    for requirement in requirements_in(CLIENT_LOCKS / f"{name}.in"):
+        versions = locked.get(canonicalize_name(requirement.name))
+        assert versions, f"{requirement.name} is not in {name}.txt: run ./dev lock"
+        for version in versions:
+            assert requirement.specifier.contains(version, prereleases=True), \
+                f"{name}.txt pins {requirement.name}=={version}, {name}.in asks " \
+                f"{requirement.specifier}: run ./dev lock"
+
+
+@pytest.mark.parametrize("name", client_locks())
+def test_every_locked_requirement_carries_hashes(name: str) -> None:
+    blocks = requirement_blocks(CLIENT_LOCKS / f"{name}.txt")
+    assert blocks
+    assert [block for block in blocks if "--hash=sha256:" not in block] == []
