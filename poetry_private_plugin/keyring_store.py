@@ -1,9 +1,10 @@
 """`poetry source login/logout`: a token in the system keyring, and the rule that reads it.
 
-The token goes to keyring's chosen backend through `keyring.set_password` (our own backend
-raises NotImplementedError there, so keyring's chainer moves on to the system store). The
-user file then gets a rule whose password is `${keyring:SERVICE#USERNAME}`; nothing else
-on disk ever holds the token.
+The token goes to the backend `keyring.set_password` would pick (our own stores nothing, so
+keyring's chainer moves on to the system store), and only when that backend is a real
+secret store: a plaintext or file-based keyring is refused before anything is written
+(keyring_target.py). The user file then gets a rule whose password is
+`${keyring:SERVICE#USERNAME}`; nothing else on disk ever holds the token.
 
 Service name: the source's URL prefix (normalised; `/simple` dropped, as rules do), not
 `private-packages:NAME`, and the rule login writes binds that URL (`url = ...`), not the
@@ -32,6 +33,7 @@ from keyring_backend.references import Reference, parse_template
 from keyring_backend.rules import DEFAULT_USERNAME
 from keyring_backend.secret import Secret
 
+from .keyring_target import KeyringUnavailable, store_token
 from .rule_file import RuleFile, RuleFileError
 from .source_rule import (
     UnknownSource,
@@ -40,10 +42,6 @@ from .source_rule import (
     shown_username,
     source_url,
 )
-
-
-class KeyringUnavailable(PrivatePackagesError):
-    """No keyring backend could store, read or delete the token (headless machine...)."""
 
 
 class EmptyToken(PrivatePackagesError):
@@ -95,24 +93,18 @@ class SourceKeyring:
 
     def login(self, token: Secret) -> LoginOutcome:
         """Store the token, then make sure a user-file rule reads it."""
-        import keyring
-        from keyring.errors import KeyringError
-
         if not token.reveal():
             raise EmptyToken("no token given: paste it at the prompt, or pipe it on stdin "
                              "with --no-interaction")
-        try:
-            keyring.set_password(self.service, self.username, token.reveal())
-        except (KeyringError, RuntimeError, NotImplementedError) as exc:
-            raise self._unavailable("store", exc) from None
+        # Refuses a plaintext or file keyring before anything is written (keyring_target).
+        backend = store_token(self.service, self.username, token.reveal(), self.name)
         if self._read_back() != token:
             raise KeyringUnavailable(
                 f"the token was stored, but {self.reference} reads another value or none "
                 f"(another keyring backend answers first?); check with `keyring get "
                 f"'{self.service}' '{self.username}'`")
         action, kept, replaced = self._bind()
-        return LoginOutcome(keyring.get_keyring().name, action, kept, self._project_rule(),
-                            replaced)
+        return LoginOutcome(backend, action, kept, self._project_rule(), replaced)
 
     def logout(self) -> tuple[bool, int]:
         """Delete the keyring entry and the rule login wrote: (entry found, rules removed)."""

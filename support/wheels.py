@@ -8,12 +8,15 @@ import zipfile
 from pathlib import Path
 
 
-def build_wheel(dest: Path, name: str, version: str, body: str = "") -> Path:
-    """Write `<name>-<version>-py3-none-any.whl` holding module `<name>` (dashes -> `_`)."""
+def build_wheel(dest: Path, name: str, version: str, body: str = "",
+                entry_points: str = "") -> Path:
+    """Write `<name>-<version>-py3-none-any.whl` holding module `<name>` (dashes -> `_`):
+    `body` (which may start with a docstring and `__future__` imports), then `VERSION`;
+    `entry_points` is the text of `entry_points.txt` (none when empty)."""
     module = name.replace("-", "_").lower()
     dist = f"{module}-{version}"
     files = {
-        f"{module}/__init__.py": f'VERSION = "{version}"\n{body}',
+        f"{module}/__init__.py": f'{body}VERSION = "{version}"\n',
         f"{dist}.dist-info/METADATA": (
             f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
             "Summary: a private package used by private-packages tests and demo\n"
@@ -23,6 +26,8 @@ def build_wheel(dest: Path, name: str, version: str, body: str = "") -> Path:
             "Tag: py3-none-any\n"
         ),
     }
+    if entry_points:
+        files[f"{dist}.dist-info/entry_points.txt"] = entry_points
     record = [f"{path},sha256={_digest(text)},{len(text.encode())}" for path, text in
               files.items()]
     record.append(f"{dist}.dist-info/RECORD,,")

@@ -17,7 +17,12 @@ from typing import Optional
 
 import pytest
 
-from tests.venvs import locked_venv
+from support.wheels import build_wheel
+from tests.venvs import PROJECT, locked_venv
+
+#: Set to a directory, it switches on the test double of a system secret store
+#: (support/double_keyring.py) in the poetry venvs; unset, that backend does not exist.
+DOUBLE_KEYRING_DIR = "PP_DOUBLE_KEYRING_DIR"
 
 
 @dataclass
@@ -62,15 +67,27 @@ def poetry_for(bin_dir: Path, client_env: Mapping[str, str], home: Path) -> Poet
 
 
 @pytest.fixture(scope="session")
-def poetry_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Path:
-    """Newest poetry 2.x with our wheel (keyring backend + plugin) beside it."""
-    return locked_venv(tmp_path_factory, "poetry", project_wheel)
+def double_keyring_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """support/double_keyring.py as a wheel with a `keyring.backends` entry point: the test
+    double of a system secret store (off unless DOUBLE_KEYRING_DIR is set)."""
+    return build_wheel(tmp_path_factory.mktemp("double-keyring"), "pp-double-keyring",
+                       "1.0.0", body=(PROJECT / "support" / "double_keyring.py").read_text(),
+                       entry_points="[keyring.backends]\npp-double = pp_double_keyring\n")
 
 
 @pytest.fixture(scope="session")
-def poetry_oldest_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Path:
+def poetry_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path,
+               double_keyring_wheel: Path) -> Path:
+    """Newest poetry 2.x with our wheel (keyring backend + plugin) beside it, and the
+    secret-store test double."""
+    return locked_venv(tmp_path_factory, "poetry", project_wheel, double_keyring_wheel)
+
+
+@pytest.fixture(scope="session")
+def poetry_oldest_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path,
+                      double_keyring_wheel: Path) -> Path:
     """poetry 2.0.0, the oldest 2.x README claims (requirements/clients/poetry-oldest.in)."""
-    return locked_venv(tmp_path_factory, "poetry-oldest", project_wheel)
+    return locked_venv(tmp_path_factory, "poetry-oldest", project_wheel, double_keyring_wheel)
 
 
 @pytest.fixture

@@ -3,15 +3,18 @@
 
 auth writes a reference, never a token: the rule it writes is what `poetry lock` and
 `poetry install` then authenticate with (keyring disabled, so only the plugin's hook can
-supply the credential). login stores the piped token in a real file keyring
-(keyrings.alt's PlaintextKeyring under the test's HOME) and writes the user-file rule that
-reads it back; the token is then in that one file and nowhere else -- not in any output,
-the project, the user config or poetry's own dirs. logout removes both.
+supply the credential). login stores the piped token in the system secret store -- here
+its test double (support/double_keyring.py, "secure" by keyring's rules, found by keyring's
+chainer beside our backend and keyrings.alt's PlaintextKeyring, as on a desktop) -- and
+writes the user-file rule that reads it back; the token is then in that store and nowhere
+else -- not in any output, the project, the user config, poetry's own dirs or keyrings.alt's
+plaintext file. logout removes both. tests/e2e/test_poetry_login_refusal.py covers the
+keyrings login refuses.
 """
 
 from __future__ import annotations
 
-import base64
+import json
 import os
 import shutil
 import stat
@@ -22,14 +25,14 @@ import pytest
 
 from support.pypi_server import PrivateIndex
 from tests.leaks import assert_not_in_files, assert_not_in_texts
-from tests.poetry_env import Poetry, write_project
+from tests.poetry_env import DOUBLE_KEYRING_DIR, Poetry, write_project
 from tests.terminal import read_pty
 
 pytestmark = pytest.mark.e2e
 
 USER = "deploy-bot"
 NO_KEYRING = {"POETRY_KEYRING_ENABLED": "false"}
-FILE_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
+DOUBLE = "pp_double_keyring.DoubleSecretStore"
 
 MESSY_TAIL = """
 # --- team settings: keep these comments ---
@@ -47,7 +50,18 @@ def user_file(home: Path) -> Path:
 
 
 def keyring_file(home: Path) -> Path:
+    """keyrings.alt's PlaintextKeyring file: login must never write it."""
     return home / ".local" / "share" / "python_keyring" / "keyring_pass.cfg"
+
+
+def secret_store(home: Path) -> dict[str, str]:
+    """The environment that switches on the secret-store test double, kept under HOME."""
+    return {DOUBLE_KEYRING_DIR: str(home / "secret-store")}
+
+
+def stored(home: Path) -> str:
+    """What the secret-store double holds (its JSON file)."""
+    return (home / "secret-store" / "entries.json").read_text()
 
 
 def app(tmp_path: Path, index: PrivateIndex, extra: str = "") -> Path:
@@ -172,23 +186,25 @@ def test_login_lock_logout_with_a_file_keyring(
         poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
         home: Path) -> None:
     project = app(tmp_path, private_index)
-    env = {**FILE_KEYRING, **NO_KEYRING}
+    env = {**secret_store(home), **NO_KEYRING}
     login = poetry.run("source", "login", "private", "--username", USER, cwd=project,
                        input=canary + "\n", env=env)
     service = f"{private_index.url}/"
     reference = f"${{keyring:{service}#{USER}}}"
-    assert f"(service {service}, username {USER})" in login.stdout
+    assert f"in keyring backend {DOUBLE} (service {service}, username {USER})" in login.stdout
     assert f"password = {reference}" in login.stdout
     assert user_file(home).read_text() == (
         f'[[credentials]]\nurl = "{service}"\nusername = "{USER}"\npassword = "{reference}"\n')
-    stored = keyring_file(home).read_text()
-    # keyrings.alt's PlaintextKeyring keeps base64 of the value: this file is the one place.
-    assert base64.b64encode(canary.encode()).decode() in stored
+    # The secret store (its double keeps JSON) is the one place; keyrings.alt's plaintext
+    # file, also in keyring's chain, got nothing.
+    assert json.loads(stored(home)) == {service: {USER: canary}}
+    assert not keyring_file(home).exists()
 
     assert_lock_and_install_authenticate(poetry, project, private_index, env)
     assert_not_in_texts(canary, poetry.outputs, username=USER)
+    store_file = home / "secret-store" / "entries.json"
     elsewhere = [Path(d) / f for d, _, files in os.walk(tmp_path) for f in files
-                 if Path(d) / f != keyring_file(home)]
+                 if Path(d) / f != store_file]
     assert assert_not_in_files(canary, elsewhere, username=USER) > 0
 
     logout = poetry.run("source", "logout", "private", cwd=project, env=env)
@@ -196,6 +212,7 @@ def test_login_lock_logout_with_a_file_keyring(
            f"username {USER})" in logout.stdout
     assert "Removed the rule login added" in logout.stdout
     assert not user_file(home).read_text().strip()
+    assert json.loads(stored(home)) == {service: {}}
     assert_not_in_files(canary, [home], username=USER)
     again = poetry.run("source", "logout", "private", cwd=project, env=env)
     assert "nothing to delete" in again.stdout
@@ -206,15 +223,16 @@ def test_login_refuses_an_empty_token_and_names_a_project_rule(
         home: Path) -> None:
     project = app(tmp_path, private_index, extra='\n[[tool.private-packages.credentials]]\n'
                                                 'source = "private"\npassword = "${ACME}"\n')
-    empty = poetry.run("source", "login", "private", cwd=project, input="\n", env=FILE_KEYRING,
-                       check=False)
+    empty = poetry.run("source", "login", "private", cwd=project, input="\n",
+                       env=secret_store(home), check=False)
     assert empty.returncode == 2
     assert "no token given" in empty.stderr
     assert not user_file(home).exists()
+    assert not (home / "secret-store").exists()
     assert not keyring_file(home).exists()
 
     login = poetry.run("source", "login", "private", cwd=project, input=canary,
-                       env=FILE_KEYRING)
+                       env=secret_store(home))
     assert "has its own rule for private (password ${ACME}): it takes precedence" in \
         login.stderr
     assert_not_in_texts(canary, poetry.outputs)
@@ -301,7 +319,7 @@ def test_login_on_a_terminal_never_echoes_the_token(
     master, slave = os.openpty()
     child = subprocess.Popen(
         [str(poetry.bin / "poetry"), "source", "login", "private", "-n", "--username", USER,
-         "--no-ansi"], cwd=project, env={**poetry.env, **FILE_KEYRING}, stdin=slave,
+         "--no-ansi"], cwd=project, env={**poetry.env, **secret_store(home)}, stdin=slave,
         stdout=slave, stderr=slave, start_new_session=True)
     os.close(slave)
     try:
@@ -315,6 +333,7 @@ def test_login_on_a_terminal_never_echoes_the_token(
         if child.poll() is None:
             child.kill()
     shown = seen.decode("utf-8", "replace")
-    assert "Stored the token for source private in keyring backend" in shown
+    assert f"Stored the token for source private in keyring backend {DOUBLE}" in shown
     assert_not_in_texts(canary, {"terminal": shown}, username=USER)
-    assert base64.b64encode(canary.encode()).decode() in keyring_file(home).read_text()
+    assert canary in stored(home)
+    assert not keyring_file(home).exists()
