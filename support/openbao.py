@@ -202,12 +202,15 @@ class CountingProxy:
     """`with CountingProxy(bao.addr) as proxy:` -- point clients at `proxy.addr`, then count.
 
     Paths starting with one of `refuse` are recorded but answered 403 without being forwarded
-    (an older server or a narrower policy than the dev server allows).
+    (an older server or a narrower policy than the dev server allows). `delay` seconds pass
+    before each request is forwarded (a slow link: each answer within a per-request timeout,
+    all of them together not).
     """
 
-    def __init__(self, upstream: str, refuse: tuple[str, ...] = ()) -> None:
+    def __init__(self, upstream: str, refuse: tuple[str, ...] = (), delay: float = 0.0) -> None:
         self.upstream = upstream.rstrip("/")
         self.refuse = refuse
+        self.delay = delay
         self.requests: list[tuple[str, str]] = []
         self.addr = ""
         self._lock = threading.Lock()
@@ -230,6 +233,7 @@ class CountingProxy:
                 if proxy.refuse and self.path.startswith(proxy.refuse):
                     self.send_error(403)
                     return
+                time.sleep(proxy.delay)
                 headers = {k: v for k, v in self.headers.items()
                            if k.lower() not in _HOP_BY_HOP}
                 # upstream is the http://127.0.0.1 address the caller gave us

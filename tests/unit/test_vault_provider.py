@@ -65,13 +65,17 @@ def test_os_environ_is_never_read(monkeypatch: pytest.MonkeyPatch, home: Path) -
 
 
 def test_settings_win_and_env_fills_the_rest(home: Path) -> None:
+    env_ca, settings_ca = home / "env-ca.pem", home / "settings-ca.pem"
+    env_ca.touch()
+    settings_ca.touch()
     env = {"HOME": str(home), "VAULT_TOKEN": ROOT, "VAULT_ADDR": "http://env:8200",
-           "VAULT_NAMESPACE": "team", "VAULT_CACERT": "/etc/ca.pem"}
+           "VAULT_NAMESPACE": "team", "VAULT_CACERT": str(env_ca)}
     conn = connect(env, addr="https://vault.example.com/", timeout=3.5)
     assert (conn.addr, conn.namespace, conn.cacert, conn.timeout) == (
-        "https://vault.example.com", "team", "/etc/ca.pem", 3.5)
-    conn = connect(env, namespace="other", cacert="/opt/ca.pem")
-    assert (conn.addr, conn.namespace, conn.cacert) == ("http://env:8200", "other", "/opt/ca.pem")
+        "https://vault.example.com", "team", str(env_ca), 3.5)
+    conn = connect(env, namespace="other", cacert=str(settings_ca))
+    assert (conn.addr, conn.namespace, conn.cacert) == ("http://env:8200", "other",
+                                                        str(settings_ca))
 
 
 def test_address_without_scheme_is_a_config_error(home: Path) -> None:
@@ -170,3 +174,92 @@ def test_importing_the_provider_does_not_import_hvac_or_requests() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.split() == ["False", "False"]
+
+
+# --- bad input: one line, no traceback, nothing of a token (issue #13) ------------------------
+
+ADDR = "http://127.0.0.1:8200"
+
+
+@pytest.mark.parametrize(
+    ("vault", "needle"),
+    [
+        ({"addr": 5}, "Vault setting addr must be a string, not int"),
+        ({"auth": ["token"]}, "Vault setting auth must be a string, not list"),
+        ({"role": 5}, "Vault setting role must be a string, not int"),
+        ({"mount": {"a": 1}}, "Vault setting mount must be a string, not dict"),
+        ({"jwt_env": 5}, "Vault setting jwt_env must be a string, not int"),
+        ({"namespace": True}, "Vault setting namespace must be a string, not bool"),
+        ({"cacert": 1.5}, "Vault setting cacert must be a string, not float"),
+        ({"timeout": "abc"}, "Vault setting timeout must be a positive number of seconds"),
+        ({"timeout": -1}, "Vault setting timeout must be a positive number of seconds"),
+        ({"timeout": 0}, "Vault setting timeout must be a positive number of seconds"),
+        ({"timeout": True}, "Vault setting timeout must be a positive number of seconds"),
+        ({"timeout": float("nan")}, "Vault setting timeout must be a positive number of seconds"),
+        ({"timeout": [10]}, "Vault setting timeout must be a positive number of seconds"),
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_one_line(home: Path, vault: dict[str, Any],
+                                                 needle: str) -> None:
+    """config.py passes [vault] values through as written; they are checked where used."""
+    ctx = make_ctx({"HOME": str(home), "VAULT_ADDR": ADDR, "VAULT_TOKEN": ROOT}, **vault)
+    with pytest.raises(ConfigError) as info:
+        resolve_reference(REF, ctx)
+    assert needle in str(info.value)
+    assert_clean(info.value, ROOT)
+
+
+def test_a_duration_string_is_a_timeout(home: Path) -> None:
+    assert connect({"HOME": str(home), "VAULT_ADDR": ADDR, "VAULT_TOKEN": ROOT},
+                   timeout="2m").timeout == 120.0
+
+
+@pytest.mark.parametrize(
+    ("source", "where"),
+    [("env", "VAULT_CACERT"), ("settings", "[tool.private-packages.vault] cacert")],
+)
+def test_a_missing_ca_bundle_is_one_line(home: Path, source: str, where: str) -> None:
+    missing = home / "no-such-ca.pem"
+    env = {"HOME": str(home), "VAULT_ADDR": "https://vault.example.com", "VAULT_TOKEN": ROOT}
+    vault: dict[str, Any] = {}
+    if source == "env":
+        env["VAULT_CACERT"] = str(missing)
+    else:
+        vault["cacert"] = str(missing)
+    with pytest.raises(ConfigError) as info:
+        resolve_reference(REF, make_ctx(env, **vault))
+    assert f"the CA bundle {missing} ({where}) does not exist" in str(info.value)
+    assert_clean(info.value, ROOT)
+    # Plain http never reads it: a VAULT_CACERT meant for another server is no error there.
+    assert connect({**env, "VAULT_ADDR": ADDR}, **vault).cacert == str(missing)
+
+
+ODD_TOKENS = [
+    ("hvs.ab\N{SNOWMAN}cd-3f9e", "\N{SNOWMAN}"),  # not latin-1
+    ("hvs.\u4e2d\u6587", "\u4e2d"),
+    ("hvs.line\nbreak", "\n"),
+    ("hvs.nul\x00byte", "\x00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("origin", "token", "odd"),
+    [("VAULT_TOKEN", *case) for case in ODD_TOKENS]
+    + [("VAULT_TOKEN", " hvs.leading-space", " hvs")]
+    # the file is read stripped, so a leading space cannot be there
+    + [("~/.vault-token", *case) for case in ODD_TOKENS],
+)
+def test_a_token_no_header_can_carry_shows_none_of_it(home: Path, origin: str, token: str,
+                                                      odd: str) -> None:
+    env = {"HOME": str(home), "VAULT_ADDR": ADDR}
+    if origin == "VAULT_TOKEN":
+        env["VAULT_TOKEN"] = token
+    else:
+        (home / ".vault-token").write_text(token, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        resolve_reference(REF, make_ctx(env))
+    message = str(info.value)
+    assert f"{origin} holds a character an HTTP header cannot carry" in message
+    assert odd not in message and repr(odd)[1:-1] not in message
+    assert "position" not in message
+    assert_clean(info.value, token, token[4:])
