@@ -3,14 +3,17 @@
 It stands for a Vault (or any server) behind a dying link, or a hostile one: each read a
 client makes returns a byte before any per-read timeout trips, so only a deadline for the
 whole exchange ends it. `drip="status"` drips from the status line on; `drip="body"` sends
-the status line and headers at once, then drips a JSON body that never completes. It keeps
-dripping for `duration` seconds at most per connection, records each request (method,
-path, headers) and how long each connection lasted until the client hung up, and stops by
-itself with the `with` block.
+the status line and headers at once, then drips a JSON body that never completes;
+`drip="handshake"` reads nothing and drips a TLS record that never completes, at an https
+client still in its handshake. With `tls` (a server-side SSLContext) the HTTP modes speak
+https. It keeps dripping for `duration` seconds at most per connection, records each
+request (method, path, headers) and how long each connection lasted until the client hung
+up, and stops by itself with the `with` block.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,18 +21,22 @@ from types import TracebackType
 from typing import Any, Optional
 
 _BODY = b'{"request_id": "drip", "data": {"data": {"token": "' + b"x" * 100_000
+# A TLS handshake record announcing 16 KiB, then zeros: the client waits for all of it.
+_TLS_RECORD = b"\x16\x03\x03\x40\x00" + b"\x00" * 16_384
+_MODES = ("status", "body", "handshake")
 
 
 class DripServer:
     """`with DripServer() as drip:` -- point a client at `drip.url`."""
 
     def __init__(self, *, interval: float = 1.0, duration: float = 300.0,
-                 drip: str = "status") -> None:
-        if drip not in ("status", "body"):
-            raise ValueError("drip is 'status' or 'body'")
+                 drip: str = "status", tls: Optional[ssl.SSLContext] = None) -> None:
+        if drip not in _MODES:
+            raise ValueError(f"drip is one of {', '.join(_MODES)}")
         self.interval = interval
         self.duration = duration
         self.drip = drip
+        self.tls = tls
         self.url = ""
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.hung_up_after: list[float] = []  # seconds each connection lasted
@@ -44,6 +51,14 @@ class DripServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def handle(self) -> None:
+                if drip.drip != "handshake":
+                    super().handle()
+                    return
+                with drip._lock:
+                    drip.requests.append(("TLS", "", {}))
+                self._drip(_TLS_RECORD, time.monotonic())
+
             def _answer(self) -> None:
                 started = time.monotonic()
                 length = int(self.headers.get("Content-Length") or 0)
@@ -57,8 +72,12 @@ class DripServer:
                     self.wfile.write(head)
                     self.wfile.flush()
                     head = b""
+                self._drip(head + _BODY, started)
+                self.close_connection = True
+
+            def _drip(self, payload: bytes, started: float) -> None:
                 try:
-                    for byte in head + _BODY:
+                    for byte in payload:
                         if drip._stop.is_set() or time.monotonic() - started > drip.duration:
                             break
                         self.wfile.write(bytes((byte,)))
@@ -68,7 +87,6 @@ class DripServer:
                     pass
                 with drip._lock:
                     drip.hung_up_after.append(time.monotonic() - started)
-                self.close_connection = True
 
             do_GET = do_POST = do_PUT = _answer
 
@@ -77,7 +95,11 @@ class DripServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "http"
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
         self._thread.start()

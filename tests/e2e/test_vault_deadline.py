@@ -9,6 +9,8 @@ test_vault_deadline_clients.py.
 
 from __future__ import annotations
 
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -66,6 +68,42 @@ def test_a_server_that_drips_is_cut_off_at_the_deadline(home: Path, drip_from: s
         lasted = wait_for_hang_up(drip)
         assert lasted and max(lasted) < 2 + MARGIN  # we hung up; the server did not give up
     assert timers() == []  # the watchdog is gone
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1: (cert, key)."""
+    root = tmp_path_factory.mktemp("tls")
+    cert, key = root / "cert.pem", root / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize("drip_from", ["handshake", "body"])
+def test_https_is_cut_off_in_the_handshake_and_after_it(
+        home: Path, certificate: tuple[Path, Path], drip_from: str) -> None:
+    """During the TLS handshake (a record that never completes) and inside TLS (a body
+    that never completes): the watchdog shuts the socket under the SSL layer as well."""
+    cert, key = certificate
+    tls = None
+    if drip_from == "body":
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+    with DripServer(interval=1.0, duration=DRIP_FOR, drip=drip_from, tls=tls) as drip:
+        url = drip.url.replace("http://", "https://")
+        env = {"VAULT_ADDR": url, "VAULT_CACERT": str(cert), "VAULT_TOKEN": "hvs.drip-test",
+               "HOME": str(home)}
+        started = time.monotonic()
+        with pytest.raises(ProviderUnavailable) as info:
+            render("${vault:secret/ci/pypi#token}", env, timeout=2)
+        assert time.monotonic() - started < 2 + MARGIN
+        assert f"Vault at {url} did not answer within 2 s (login and read" in str(info.value)
+        assert_clean(info.value, "hvs.drip-test")
+        lasted = wait_for_hang_up(drip)
+        assert lasted and max(lasted) < 2 + MARGIN
+    assert timers() == []
 
 
 def test_the_deadline_covers_login_and_read_together(bao: OpenBaoServer, home: Path) -> None:
