@@ -34,6 +34,9 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
          (codecs.BOM_UTF16_LE, "utf-16-le"))
 _PEP263 = re.compile(rb"coding[:=]\s*([-\w.]+)")
+#: The userinfo of a `--trusted-host` value: poetry-plugin-export writes the netloc of an
+#: http index's authenticated URL there (`--trusted-host user:${TOKEN}@host:port`).
+_TRUSTED_HOST_USERINFO = re.compile(r"(?:^|(?<=\s))(--trusted-host(?:\s+|=))\S*@(?=\S)")
 
 
 class RenderError(UnresolvedReference):
@@ -129,6 +132,8 @@ def render_line(line: str, ctx: ResolveContext) -> RenderedLine:
     """Resolve every reference in one logical line; raise `UnresolvedReference` subclasses.
     `ctx.where` names the place ("requirements.txt:3") in every error."""
     where = ctx.where
+    # A trusted host needs no credential: its userinfo is dropped, never resolved.
+    line = _TRUSTED_HOST_USERINFO.sub(r"\1", line)
     try:  # parse without the place, so identical lines share one cached parse
         template = parse_template(line)
     except ReferenceSyntaxError:

@@ -68,7 +68,10 @@ def authenticate_command(event: ConsoleCommandEvent) -> None:
     if poetry is None:
         return  # no (valid) pyproject.toml: poetry reports it when the command runs
     try:
-        _authenticate(event, name, poetry)
+        if name == "export":
+            _export(event, poetry)
+        else:
+            _authenticate(event, name, poetry)
     except PrivatePackagesError as exc:
         _refuse(event, str(exc))
     except Exception as exc:  # noqa: BLE001 -- a bug must not print a value-bearing message
@@ -118,6 +121,16 @@ def _authenticate(event: ConsoleCommandEvent, name: str, poetry: Poetry) -> None
             config.merge({"http-basic": grants})
     if name in GIT_COMMANDS and store.config.rules.rules:
         _enable_git_helper(event, project_dir)
+
+
+def _export(event: ConsoleCommandEvent, poetry: Poetry) -> None:
+    """`export --with-credentials` writes each rule's references, never its value
+    (export.py); without the flag there is nothing to do."""
+    if _option(event, "with-credentials"):
+        from .export import write_references
+
+        for warning in write_references(poetry, _configs(poetry)[0]):
+            _write(event, f"<warning>{PREFIX} {_escape(warning)}</warning>")
 
 
 def _grant(event: ConsoleCommandEvent, store: CredentialStore,

@@ -33,10 +33,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # Poetry commands that talk to package sources (or a publish repository): the hook resolves
 # their credentials before they run. `show` and `self show` only with --outdated or
 # --latest (hook.py checks that). `remove` and `self remove` re-lock; `debug resolve`
-# resolves.
+# resolves. `export` (poetry-plugin-export) resolves nothing: with --with-credentials it
+# writes each rule's references instead of values (export.py).
 HOOKED = frozenset({"install", "sync", "lock", "add", "update", "remove", "show", "search",
-                    "publish", "debug resolve", "self add", "self install", "self update",
-                    "self sync", "self remove", "self lock", "self show"})
+                    "publish", "export", "debug resolve", "self add", "self install",
+                    "self update", "self sync", "self remove", "self lock", "self show"})
 
 # Before poetry's own listeners (default priority 0): an unresolvable reference stops the
 # command before poetry creates an environment or starts resolving.

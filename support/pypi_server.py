@@ -8,6 +8,7 @@ so tests can see which ones carried a credential. Used by the tests and by the d
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,15 +22,17 @@ class PrivateIndex:
     """pypiserver serving `root`, protecting download, list and upload.
 
     `username=None` accepts any username (Azure Artifacts, Gemfury); otherwise it must
-    match (GitLab deploy tokens, CodeArtifact's `aws`). `mode` is 401 or 403.
+    match (GitLab deploy tokens, CodeArtifact's `aws`). `mode` is 401 or 403. With `tls`
+    (a server-side SSLContext) it serves https.
     """
 
     def __init__(self, root: Path, password: str, username: Optional[str] = None,
-                 mode: int = 401) -> None:
+                 mode: int = 401, tls: Optional[ssl.SSLContext] = None) -> None:
         self.root = root
         self.password = password
         self.username = username
         self.mode = mode
+        self.tls = tls
         self.requests: list[Request] = []
         self._server: Optional[WSGIServer] = None
         self._thread: Optional[threading.Thread] = None
@@ -41,7 +44,8 @@ class PrivateIndex:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("start the index first (use it as a context manager)")
-        return f"http://127.0.0.1:{self._server.server_port}"
+        scheme = "http" if self.tls is None else "https"
+        return f"{scheme}://127.0.0.1:{self._server.server_port}"
 
     @property
     def simple_url(self) -> str:
@@ -54,6 +58,8 @@ class PrivateIndex:
         app = pypiserver.app(roots=[str(self.root)], authenticate=["download", "list", "update"],
                              auther=self.check, disable_fallback=True, overwrite=False)
         self._server = serve_loopback(self._wrap(app))
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
         self._thread.start()

@@ -121,5 +121,6 @@ priority = "primary"
 
 @pytest.fixture(scope="session")
 def poetry_vault_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Path:
-    """Newest poetry 2.x with `private-packages[vault]` (hvac) for `${vault:…}` references."""
+    """Newest poetry 2.x with `private-packages[vault]` (hvac) for `${vault:…}` references,
+    and poetry-plugin-export."""
     return locked_venv(tmp_path_factory, "poetry-vault", project_wheel)

@@ -1,12 +1,15 @@
 """`${keyring:SERVICE#USERNAME}`: a password from the *other* keyring backends.
 
 Our own backend and keyring's chainer are skipped, and a thread-local guard stops any
-backend that chains back into keyring from recursing into us (`is_resolving`).
+backend that chains back into keyring from recursing into us (`is_resolving`). The same
+guard lets a caller ask keyring while our backend stays silent (`others_only`).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ..errors import ProviderUnavailable, UnresolvedReference
@@ -21,6 +24,18 @@ _state = threading.local()
 def is_resolving() -> bool:
     """True while this thread is asking the other backends (our backend then answers None)."""
     return bool(getattr(_state, "active", False))
+
+
+@contextmanager
+def others_only() -> Iterator[None]:
+    """Within it, this thread's keyring lookups reach the other backends only: ours answers
+    None (poetry export must not write a value our backend would give)."""
+    before = is_resolving()
+    _state.active = True
+    try:
+        yield
+    finally:
+        _state.active = before
 
 
 def resolve(ref: Reference, ctx: ResolveContext) -> str:
@@ -38,9 +53,8 @@ def resolve(ref: Reference, ctx: ResolveContext) -> str:
         key=keyring.backend.by_priority,
         reverse=True,
     )
-    _state.active = True
     failures: list[str] = []
-    try:
+    with others_only():
         for backend in others:
             try:
                 password = backend.get_password(ref.target, ref.username or "")
@@ -49,8 +63,6 @@ def resolve(ref: Reference, ctx: ResolveContext) -> str:
                 continue
             if password:
                 return password
-    finally:
-        _state.active = False
     if not others:
         raise ProviderUnavailable(
             f"{ctx.where}: {ref.display}: no keyring backend besides private-packages is "

@@ -9,8 +9,6 @@ test_vault_deadline_clients.py.
 
 from __future__ import annotations
 
-import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ from keyring_backend.errors import ProviderUnavailable
 from keyring_backend.providers.vault import reset_cache
 from support.drip_server import DripServer
 from support.openbao import CountingProxy, OpenBaoServer
+from tests.conftest import server_tls
 from tests.e2e.test_vault import TOKEN, assert_clean, render, root_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fresh_vault_cache")]
@@ -70,27 +69,13 @@ def test_a_server_that_drips_is_cut_off_at_the_deadline(home: Path, drip_from: s
     assert timers() == []  # the watchdog is gone
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1: (cert, key)."""
-    root = tmp_path_factory.mktemp("tls")
-    cert, key = root / "cert.pem", root / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
-
-
 @pytest.mark.parametrize("drip_from", ["handshake", "body"])
 def test_https_is_cut_off_in_the_handshake_and_after_it(
         home: Path, certificate: tuple[Path, Path], drip_from: str) -> None:
     """During the TLS handshake (a record that never completes) and inside TLS (a body
     that never completes): the watchdog shuts the socket under the SSL layer as well."""
-    cert, key = certificate
-    tls = None
-    if drip_from == "body":
-        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        tls.load_cert_chain(cert, key)
+    cert, _ = certificate
+    tls = server_tls(certificate) if drip_from == "body" else None
     with DripServer(interval=1.0, duration=DRIP_FOR, drip=drip_from, tls=tls) as drip:
         url = drip.url.replace("http://", "https://")
         env = {"VAULT_ADDR": url, "VAULT_CACERT": str(cert), "VAULT_TOKEN": "hvs.drip-test",

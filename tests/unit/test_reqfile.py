@@ -193,3 +193,19 @@ def test_syntax_error_points_at_the_column() -> None:
     with pytest.raises(ReferenceSyntaxError) as info:
         render_line("pkg @ https://${bad name}@h/x", ctx({}, "req.txt:3"))
     assert info.value.position == 15 and "req.txt:3" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # poetry-plugin-export writes an http index's netloc, userinfo included
+        ("--trusted-host deploy-bot:${TOKEN}@127.0.0.1:8080", "--trusted-host 127.0.0.1:8080"),
+        ("--trusted-host=u:${vault:secret/ci#token}@h.example", "--trusted-host=h.example"),
+        ("-i http://u:${TOKEN}@h/simple --trusted-host u:${TOKEN}@h",
+         "-i http://u:SECRET@h/simple --trusted-host h"),
+        ("--trusted-host h.example:8080", "--trusted-host h.example:8080"),
+    ],
+)
+def test_a_trusted_hosts_userinfo_is_dropped_unresolved(line: str, expected: str) -> None:
+    rendered = render_line(line, ResolveContext(env={"TOKEN": "SECRET"}, where="r.txt:1"))
+    assert rendered.text == expected
