@@ -62,21 +62,20 @@ def write_references(poetry: Poetry, config: Config) -> list[str]:
         raise PrivatePackagesError(f"{concerning[0]} (run `poetry source check` for every "
                                    "problem)")
     warnings = [str(error) for error in other]
-    userinfo: dict[str, str] = {}
+    # source name -> the userinfo to write, or None for a bare URL (never what poetry holds:
+    # a lock that export runs first gives poetry the rule's value)
+    userinfo: dict[str, Optional[str]] = {}
     for choice in choices:
         name, rule = choice.target.name, choice.rule
         if choice.explicit is not None or rule is None:
             continue  # the user's own credential, as poetry writes it; or none of ours
-        if choice.uncovered is not None:
-            warnings.append(f"source '{name}': {rule.origin} is bound to {rule.url}, not "
-                            f"{choice.uncovered}; exported without credentials")
-            continue
-        written, why_not = rule_userinfo(rule, choice.target.urls[0])
+        written, why_not = None, f"{rule.origin} is bound to {rule.url}, not {choice.uncovered}"
+        if choice.uncovered is None:
+            written, why_not = rule_userinfo(rule, choice.target.urls[0])
         if written is None:
             warnings.append(f"source '{name}': {why_not}; exported without credentials (pip "
                             "with the keyring backend, and pip-private, still use the rule)")
-        else:
-            userinfo[name.lower()] = written
+        userinfo[name.lower()] = written
     _wrap_authenticators(poetry, userinfo)
     return warnings
 
@@ -107,7 +106,7 @@ def _as_written(template: Template) -> str:
                    for part in template.parts)
 
 
-def _wrap_authenticators(poetry: Poetry, userinfo: dict[str, str]) -> None:
+def _wrap_authenticators(poetry: Poetry, userinfo: dict[str, Optional[str]]) -> None:
     from poetry.repositories.http_repository import HTTPRepository
 
     for repository in poetry.pool.all_repositories:
@@ -120,26 +119,30 @@ def _wrap_authenticators(poetry: Poetry, userinfo: dict[str, str]) -> None:
                 "cannot make this poetry's export write references instead of tokens; "
                 "export without --with-credentials (pip-private and pip with the keyring "
                 "backend authenticate from your rules)")
+        name = repository.name.lower()
         repository._authenticator = ReferenceAuthenticator(  # type: ignore[assignment]
-            inner, userinfo.get(repository.name.lower()))
+            inner, name in userinfo, userinfo.get(name))
 
 
 class ReferenceAuthenticator:
-    """Poetry's Authenticator of one repository, but for the URL export writes."""
+    """Poetry's Authenticator of one repository, but for the URL export writes: for a
+    source of a rule (`ours`), that URL with `userinfo`, or bare when None."""
 
-    def __init__(self, inner: Any, userinfo: Optional[str]) -> None:
+    def __init__(self, inner: Any, ours: bool, userinfo: Optional[str]) -> None:
         self._inner = inner
+        self._ours = ours
         self._userinfo = userinfo
 
     def authenticated_url(self, url: str) -> str:
-        if self._userinfo is None:
+        if not self._ours:
             from keyring_backend.providers.keyring_source import others_only
 
             with others_only():  # poetry may still ask keyring: our backend stays silent
                 return str(self._inner.authenticated_url(url))
         parts = urlsplit(url)
         host = parts.netloc.rpartition("@")[2]  # never a userinfo the URL carried already
-        return f"{parts.scheme}://{self._userinfo}@{host}{parts.path}"
+        userinfo = f"{self._userinfo}@" if self._userinfo is not None else ""
+        return f"{parts.scheme}://{userinfo}{host}{parts.path}"
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)  # every request poetry makes: unchanged
