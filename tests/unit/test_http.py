@@ -9,7 +9,6 @@ import base64
 import logging
 import socket
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from keyring_backend.errors import ConfigError, IndexUnreachable, InsecureRedire
 from keyring_backend.http import fetch, redirect_target, same_origin, split_userinfo
 from keyring_backend.secret import Secret
 from support.wsgi import basic_auth, serve_loopback
-from tests.conftest import make_canary
+from tests.conftest import make_canary, server_tls
 from tests.leaks import assert_not_in_texts
 
 
@@ -267,22 +266,9 @@ def test_dns_failure_is_named() -> None:
     assert (info.value.kind, info.value.host) == ("dns", "no-such-host.invalid")
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1: (cert, key)."""
-    root = tmp_path_factory.mktemp("tls")
-    cert, key = root / "cert.pem", root / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
-
-
 def test_tls_needs_the_cafile_for_a_private_ca(certificate: tuple[Path, Path]) -> None:
-    cert, key = certificate
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    with serving(Scripted({"/simple/": Route()}), tls=context) as base:
+    cert, _ = certificate
+    with serving(Scripted({"/simple/": Route()}), tls=server_tls(certificate)) as base:
         with pytest.raises(IndexUnreachable, match="TLS certificate not trusted") as info:
             fetch(base + "/simple/")
         response = fetch(base + "/simple/", cafile=str(cert))
