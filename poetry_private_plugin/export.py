@@ -69,12 +69,15 @@ def write_references(poetry: Poetry, config: Config) -> list[str]:
         name, rule = choice.target.name, choice.rule
         if choice.explicit is not None or rule is None:
             continue  # the user's own credential, as poetry writes it; or none of ours
-        written, why_not = None, f"{rule.origin} is bound to {rule.url}, not {choice.uncovered}"
-        if choice.uncovered is None:
+        if choice.uncovered is not None:
+            written, why_not = None, f"{rule.origin} is bound to {rule.url}, not " \
+                                     f"{choice.uncovered}; exported without credentials"
+        else:
             written, why_not = rule_userinfo(rule, choice.target.urls[0])
+            why_not += ("; exported without credentials (pip with the keyring backend, and "
+                        "pip-private, still use the rule)")
         if written is None:
-            warnings.append(f"source '{name}': {why_not}; exported without credentials (pip "
-                            "with the keyring backend, and pip-private, still use the rule)")
+            warnings.append(f"source '{name}': {why_not}")
         userinfo[name.lower()] = written
     _wrap_authenticators(poetry, userinfo)
     return warnings
