@@ -20,8 +20,9 @@ from urllib.parse import quote
 import pytest
 
 from pip_hook.reqfile import join_lines
-from pip_hook.scan import READERS, Finding, file_kind, main, scan_paths, scan_text
-from pip_hook.scan_rules import split_url
+from pip_hook.scan import main
+from pip_hook.scan.files import READERS, Finding, file_kind, scan_paths, scan_text
+from pip_hook.scan.rules import split_url
 from tests.conftest import make_canary
 from tests.leaks import assert_not_in_texts
 

@@ -5,7 +5,7 @@ A proposal is concrete: the same line without the credential, plus the
 (DESIGN.md "Credential rules"). The rule's variable is named after the host
 (`GITLAB_TOKEN`, `ARTIFACTORY_EXAMPLE_COM_TOKEN`), and where a CI preset already covers the
 host, a note says so. Nothing here sees a secret: every input is a URL part, a host or a
-username that `scan_rules` judged not to be one.
+username that `rules` judged not to be one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from typing import Optional
 from urllib.parse import unquote
 
-from .scan_rules import UrlCredential, UrlParts
+from .rules import UrlCredential, UrlParts
 
 # Where a file of this kind would otherwise be fetched from: the last path segment of a
 # find-links or direct URL names a file, and the rule binds the folder that holds it.

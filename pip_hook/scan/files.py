@@ -1,21 +1,8 @@
-"""`pip-private scan [PATH...]`: find credentials hard-coded into the files pip, poetry, uv,
-twine and Docker read, and propose the secret-free form of each.
+"""Which files `pip-private scan` reads, and the findings in one file's text.
 
-Tokens pasted into requirements files, source URLs, lock files, `.pypirc`, `.netrc` or
-Dockerfiles leak into git history, logs and images (DESIGN.md "What it is for"). This
-command finds them, the way a linter finds mistakes: one block per finding,
-`path:line:col: kind: message` and an indented `fix:` with the line to write instead and
-the `[[tool.private-packages.credentials]]` rule that supplies the secret from then on. It
-exits 0 when clean, 1 when something was found and 2 for a usage error, so it runs as a
-pre-commit hook (`.pre-commit-hooks.yaml`) or a CI step.
-
-No output ever holds a secret, not even in part: every reader hands its secrets over with
+No finding ever holds a secret, not even in part: every reader hands its secrets over with
 its finding, and they are masked out of the message and the proposal once more here, so a
 line that holds a second secret cannot leak it through the first one's proposal.
-
-What counts as a credential is in `scan_rules`; where each file kind keeps its URLs in
-`scan_formats`, and keyed passwords (`.pypirc`, `.netrc`, Dockerfile `ARG`/`ENV`, literal
-rule passwords) in `scan_keys`; the proposals in `scan_proposals`.
 """
 
 from __future__ import annotations
@@ -25,14 +12,14 @@ import fnmatch
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Optional, TextIO
+from typing import Callable, Optional
 from urllib.parse import quote, quote_plus, unquote
 
-from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
+from keyring_backend.errors import PrivatePackagesError
 from keyring_backend.records import record
 
-from .reqfile import join_lines
-from .scan_formats import (
+from ..reqfile import join_lines
+from .formats import (
     Hit,
     scan_lock,
     scan_pip_conf,
@@ -40,9 +27,8 @@ from .scan_formats import (
     scan_requirements,
     token_hits,
 )
-from .scan_keys import scan_dockerfile, scan_netrc, scan_pypirc, scan_pyproject_rules
+from .keys import scan_dockerfile, scan_netrc, scan_pypirc, scan_pyproject_rules
 
-USAGE = "usage: pip-private scan [PATH...]"
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__",
                        "site-packages", ".tox", "build", "dist"})
 _MASK = "****"
@@ -178,45 +164,13 @@ def scan_paths(paths: Sequence[Path]) -> list[Finding]:
     """Findings in `paths`: files are read whatever their name (pre-commit passes the
     files it matched), directories are walked for the file names `file_kind` knows.
     Raises `ScanError` for a path that does not exist or cannot be read."""
-    return _scan(paths)[0]
+    return scan_with_count(paths)[0]
 
 
-def _scan(paths: Sequence[Path]) -> tuple[list[Finding], int]:
+def scan_with_count(paths: Sequence[Path]) -> tuple[list[Finding], int]:
     findings: list[Finding] = []
     count = 0
     for path, kind in _targets(paths):
         findings += scan_text(read_text(path), kind, path)
         count += 1
     return findings, count
-
-
-def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    """`pip-private scan [PATH...]`; `argv` are the arguments after `scan`."""
-    paths: list[Path] = []
-    options_done = False
-    for arg in argv:
-        if options_done or not arg.startswith("-") or arg == "-":
-            paths.append(Path(arg))
-        elif arg == "--":
-            options_done = True
-        elif arg in ("-h", "--help"):
-            out.write(f"{USAGE}\nFind hard-coded credentials; exit 1 when any is found.\n")
-            return 0
-        else:
-            err.write(f"pip-private scan: unknown option {arg}; {USAGE}\n")
-            return EXIT_CONFIG
-    try:
-        findings, count = _scan(paths or [Path(".")])
-    except ScanError as exc:
-        err.write(f"pip-private scan: {exc}\n")
-        return EXIT_CONFIG
-    for finding in findings:
-        out.write(finding.render() + "\n\n")
-    if not findings:
-        out.write(f"no hard-coded credentials in {count} file(s)\n")
-        return 0
-    files = len({f.path for f in findings})
-    out.write("a secret that was ever committed stays in git history: revoke or rotate it "
-              "after the fix\n")
-    out.write(f"{len(findings)} hard-coded credential(s) in {files} file(s)\n")
-    return 1

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any, Optional
 
-from .scan_formats import Hit, is_vcs, url_hits
-from .scan_proposals import ADD_RULE, rule_toml, token_variable, url_proposal
-from .scan_rules import UrlCredential, is_secret_value, is_token_like, split_url
+from .formats import Hit, is_vcs, url_hits
+from .proposals import ADD_RULE, rule_toml, token_variable, url_proposal
+from .rules import UrlCredential, is_secret_value, is_token_like, split_url
 
 # ------------------------------------------------------------------------- .pypirc
 

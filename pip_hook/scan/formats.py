@@ -14,9 +14,9 @@ from typing import Callable, Optional
 
 from keyring_backend.records import field, record
 
-from .reqfile import COMMENT_RE, join_lines
-from .scan_proposals import lock_proposal, url_message, url_proposal
-from .scan_rules import UrlCredential, UrlParts, find_urls, token_shapes, url_credential
+from ..reqfile import COMMENT_RE, join_lines
+from .proposals import lock_proposal, url_message, url_proposal
+from .rules import UrlCredential, UrlParts, find_urls, token_shapes, url_credential
 
 _VCS_SCHEMES = ("git+", "hg+", "svn+", "bzr+")
 _TOML_TABLE = re.compile(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*$")
