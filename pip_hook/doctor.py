@@ -31,8 +31,9 @@ from keyring_backend.store import CredentialStore
 
 from . import doctor_report as dr
 from .doctor_report import Report, probe_item, rule_item, shown_url, without_place
+from .nested import Steps, run_nested
 from .pipargs import INCLUDES, command_args, reqfile_args
-from .render import break_args_options, display_path
+from .render import as_written, break_args_options, display_path
 from .reqfile import decode_requirements, preprocess, render_line
 
 USAGE = """\
@@ -106,6 +107,7 @@ class Doctor:
         self.indexes: list[IndexUse] = []
         self.package: Optional[str] = None  # first plain requirement name, for the probe
         self._read: set[str] = set()
+        self._shown: dict[str, str] = {}  # secret-built path -> the include as written
 
     def run(self, options: Options) -> None:
         config, report = self.store.config, self.report
@@ -144,15 +146,21 @@ class Doctor:
             elif part.name is None and text is not None:
                 self._note_requirement(text)
 
-    def check_file(self, target: str, *, where: str, parent: Optional[str] = None,
-                   stack: tuple[str, ...] = ()) -> None:
-        """Check one requirements file and its includes (pip's path rules, as render.py)."""
+    def check_file(self, target: str, *, where: str) -> None:
+        """Check one requirements file and its includes (pip's path rules, as render.py;
+        as deep as they nest: nested.py)."""
+        run_nested(self._check_file(target, where, None, (), None))
+
+    def _check_file(self, target: str, where: str, parent: Optional[str],
+                    stack: tuple[str, ...], shown: Optional[str]) -> Steps[None]:
         if target.startswith(_REMOTE) or (parent and parent.startswith(_REMOTE)):
-            self.report.note(dr.FILES, f"{shown_url(target)} ({where}): a remote file; pip "
-                                       "fetches it itself, not checked")
+            self.report.note(dr.FILES, f"{shown or shown_url(target)} ({where}): a remote "
+                                       "file; pip fetches it itself, not checked")
             return
         base = os.path.dirname(parent) if parent else str(self.cwd)
         absolute = os.path.abspath(os.path.join(base, target))
+        if shown is not None:
+            self._shown.setdefault(absolute, shown)
         display = self._display(absolute)
         if absolute in stack:
             chain = " -> ".join(self._display(p) for p in (*stack, absolute))
@@ -162,13 +170,21 @@ class Doctor:
         if absolute in self._read:
             return  # a diamond: already checked
         self._read.add(absolute)
+        from keyring_backend.regular_files import (
+            PROJECT_FILE_LIMIT,
+            UnreadableFile,
+            read_regular_file,
+        )
+
         try:
-            text = decode_requirements(Path(absolute).read_bytes())
-        except (OSError, UnicodeError, LookupError) as exc:
-            reason = ("no such file" if isinstance(exc, FileNotFoundError)
-                      else getattr(exc, "strerror", None) or "cannot decode it")
-            self.report.problem(dr.FILES, dr.ERROR, f"{where}: cannot read requirements "
-                                                    f"file {display}: {reason}")
+            text = decode_requirements(read_regular_file(absolute, PROJECT_FILE_LIMIT),
+                                       display)
+        except UnreadableFile as exc:
+            self.report.problem(dr.FILES, dr.ERROR, f"{where}: requirements file {display} "
+                                                    f"{exc.reason}")
+            return
+        except ConfigError as exc:  # not decodable
+            self.report.problem(dr.FILES, dr.ERROR, f"{where}: {exc}")
             return
         self.report.ok(dr.FILES, display if parent is None
                        else f"{display} (included from {where})")
@@ -178,7 +194,8 @@ class Doctor:
                                  settings=self.store.config.settings, allow_commands=False,
                                  base_dir=Path(absolute).parent)
             rendered = self.check_line(line, ctx)
-            self._follow_options(rendered, line, ctx.where, absolute, (*stack, absolute))
+            yield from self._follow_options(rendered, line, ctx.where, absolute,
+                                            (*stack, absolute))
 
     def check_line(self, line: str, ctx: ResolveContext) -> Optional[str]:
         """Report each reference of one logical line; return the line rendered, or None
@@ -219,7 +236,7 @@ class Doctor:
         return True
 
     def _follow_options(self, rendered: Optional[str], line: str, where: str, absolute: str,
-                        stack: tuple[str, ...]) -> None:
+                        stack: tuple[str, ...]) -> Steps[None]:
         head, options = break_args_options(rendered if rendered is not None else line)
         if rendered is not None and head:
             self._note_requirement(head)
@@ -229,14 +246,17 @@ class Doctor:
             self.report.problem(dr.FILES, dr.ERROR, f"{where}: the options of this line "
                                 "cannot be split (an unbalanced quote?); pip refuses it too")
             return
-        for part in reqfile_args(words):
+        parts = reqfile_args(words)
+        written = as_written(parts, line if rendered not in (None, line) else None, where)
+        for index, part in enumerate(parts):
             if part.value is None:
                 continue
             if rendered is None and "${" in part.value:  # its reference is reported missing
                 if part.name in _INDEX_OPTIONS:
                     self._add_index(None, part.value, where)
             elif part.name in INCLUDES:
-                self.check_file(part.value, parent=absolute, where=where, stack=stack)
+                yield self._check_file(part.value, where, absolute, stack,
+                                       written[index] if written is not None else None)
             elif part.name in _INDEX_OPTIONS:
                 self._add_index(part.value, part.value, where)
 
@@ -293,4 +313,4 @@ class Doctor:
             self.package = match.group(1)
 
     def _display(self, absolute: str) -> str:
-        return display_path(absolute, self.cwd)
+        return self._shown.get(absolute) or display_path(absolute, self.cwd)

@@ -120,10 +120,16 @@ def _parse(argv: Sequence[str]) -> Optional[tuple[list[Path], bool, bool]]:
 
 
 def read(path: Path) -> ReqFile:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    from keyring_backend.regular_files import (
+        PROJECT_FILE_LIMIT,
+        UnreadableFile,
+        read_regular_file,
+    )
+
+    try:  # regular files only: a FIFO or /dev/zero would hang (regular_files.py)
+        data = read_regular_file(path, PROJECT_FILE_LIMIT)
+    except UnreadableFile as exc:
+        raise ConfigError(f"requirements file {path} {exc.reason}") from None
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
     try:
         text = data[len(bom):].decode("utf-8")

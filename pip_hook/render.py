@@ -7,6 +7,12 @@ and handed to a sink (memory files for a pip run, a list for `pip-private render
 include lines then point at the rendered copies. Files without references are left alone,
 so pip reads them where they are. A rendered file keeps every logical line on its original
 line number, so pip's "line 3 of requirements.txt" messages still point at the right line.
+
+Includes nest as deep as a project likes (nested.py: no recursion limit). Only regular
+files of at most 16 MiB are read (keyring_backend/regular_files.py: a FIFO or /dev/zero
+would hang). A path built from a substituted value (`-r ${file:...}`, `-r /x/${TOKEN}.txt`)
+is never shown: messages, `render` headers and rendered file names use the include as
+written, references and all.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from keyring_backend.providers import ResolveContext
 from keyring_backend.records import field, record
 from keyring_backend.settings import Settings
 
-from .pipargs import INCLUDES, join_args, reqfile_args
+from .nested import Steps, run_nested
+from .pipargs import INCLUDES, Arg, join_args, reqfile_args
 from .reqfile import (
     PIP_ENV_VAR_RE,
     GitCredential,
@@ -47,6 +54,18 @@ class RenderedFile:
 
 
 @record
+class ReadFile:
+    """A file pip will read, in the order pip meets it; `rendered` is None when it holds no
+    reference and pip reads it where it is (`text` is then what it says)."""
+
+    display: str
+    text: str = field(repr=False)
+    included_from: Optional[str] = None  # "req.txt:3", None on the command line
+    rendered: Optional[RenderedFile] = None
+    remote: bool = False  # a URL: pip fetches it itself
+
+
+@record
 class Renderer:
     """Renders files and command-line values; collects what the masker and env need."""
 
@@ -57,30 +76,49 @@ class Renderer:
     values: list[str] = field(default_factory=list, repr=False)
     env_names: set[str] = field(default_factory=set)
     files: list[RenderedFile] = field(default_factory=list)
-    pip_expandable: list[tuple[str, str]] = field(default_factory=list)  # (where, NAME)
+    #: (where, NAME, inside a substituted value): `${NAME}` that pip would expand itself
+    pip_expandable: list[tuple[str, str, bool]] = field(default_factory=list)
     git_credentials: list[GitCredential] = field(default_factory=list, repr=False)
+    read: list[ReadFile] = field(default_factory=list, repr=False)  # every file, pip's order
     _done: dict[str, str] = field(default_factory=dict)  # absolute path -> path pip reads
+    _shown: dict[str, str] = field(default_factory=dict)  # secret-built path -> as written
 
-    def include(self, target: str, *, parent: Optional[str] = None,
-                where: str = "command line", stack: tuple[str, ...] = ()) -> str:
-        """Render `target` (as written after `-r`) and return the path pip should read."""
+    def include(self, target: str, *, where: str = "command line") -> str:
+        """Render `target` (as written after `-r` on the command line) and its includes;
+        return the path pip should read."""
+        return run_nested(self._include(target, None, where, (), None))
+
+    def _include(self, target: str, parent: Optional[str], where: str,
+                 stack: tuple[str, ...], shown: Optional[str]) -> Steps[str]:
         if target.startswith(_URL_SCHEMES) or (parent and parent.startswith(_URL_SCHEMES)):
-            return target  # pip fetches remote files itself; they are not ours to render
+            # pip fetches remote files itself; they are not ours to render
+            self.read.append(ReadFile(shown or target, "", where if parent else None,
+                                      remote=True))
+            return target
         base = os.path.dirname(parent) if parent else str(self.cwd)
         absolute = os.path.abspath(os.path.join(base, target))
+        if shown is not None:
+            self._shown.setdefault(absolute, shown)
         if absolute in stack:
             chain = " -> ".join(self._display(p) for p in (*stack, absolute))
             raise ConfigError(f"{where}: requirements files include each other in a cycle: "
                               f"{chain}")
         if absolute in self._done:
             return self._done[absolute]
+        display = self._display(absolute)
+        from keyring_backend.regular_files import (
+            PROJECT_FILE_LIMIT,
+            UnreadableFile,
+            read_regular_file,
+        )
+
         try:
-            data = Path(absolute).read_bytes()
-        except OSError as exc:
-            kind = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror
-            raise ConfigError(f"{where}: cannot read requirements file "
-                              f"{self._display(absolute)}: {kind}") from None
-        result = self._render_file(absolute, data, (*stack, absolute), where)
+            data = read_regular_file(absolute, PROJECT_FILE_LIMIT)
+        except UnreadableFile as exc:
+            raise ConfigError(f"{where}: requirements file {display} {exc.reason}") from None
+        entry = ReadFile(display, decode_requirements(data, display), where if parent else None)
+        self.read.append(entry)
+        result = yield from self._render_file(absolute, entry, (*stack, absolute))
         self._done[absolute] = result
         return result
 
@@ -96,10 +134,9 @@ class Renderer:
         self._collect(rendered, where)
         return rendered.text
 
-    def _render_file(self, absolute: str, data: bytes, stack: tuple[str, ...],
-                     where: str) -> str:
-        display = self._display(absolute)
-        text = decode_requirements(data)
+    def _render_file(self, absolute: str, entry: ReadFile,
+                     stack: tuple[str, ...]) -> Steps[str]:
+        display, text = entry.display, entry.text
         lines = [""] * len(text.splitlines())
         changed = False
         base_dir = Path(absolute).parent
@@ -116,38 +153,42 @@ class Renderer:
                 self._collect(rendered, line_where)
             new_text = rendered.text
             if new_text.startswith("-") or " -" in new_text:  # an option part (pip's rule)
-                new_text, child_changed = self._follow_includes(
-                    new_text, absolute, stack, line_where, bool(rendered.values))
+                new_text, child_changed = yield from self._follow_includes(
+                    new_text, line if rendered.values else None, absolute, stack, line_where)
                 changed = changed or child_changed
             lines[number - 1] = new_text
         if not changed:
             return absolute
         rendered_text = "\n".join(lines) + "\n"
         path = self.sink(display, rendered_text)
-        self.files.append(RenderedFile(display, rendered_text, path, where))
+        entry.rendered = RenderedFile(display, rendered_text, path, entry.included_from)
+        self.files.append(entry.rendered)
         return path
 
-    def _follow_includes(self, line: str, absolute: str, stack: tuple[str, ...],
-                         where: str, has_secret: bool) -> tuple[str, bool]:
+    def _follow_includes(self, line: str, written: Optional[str], absolute: str,
+                         stack: tuple[str, ...], where: str) -> Steps[tuple[str, bool]]:
         """Recurse into `-r`/`-c` on this line; point them (and relative `-f` paths, which
-        pip resolves against the file's directory) at absolute or rendered paths."""
+        pip resolves against the file's directory) at absolute or rendered paths.
+        `written` is the line before substitution when a secret went into it."""
         head, options = break_args_options(line)
         if not options:
             return line, False
         try:
             words = shlex.split(options)
         except ValueError:
-            if has_secret:
+            if written is not None:
                 raise RenderError(f"{where}: after substitution the options of this line "
                                   "cannot be split (an unbalanced quote in a value?)") from None
             return line, False  # pip reports its own error for the user's own text
         parts = reqfile_args(words)
+        shown_names = as_written(parts, written, where)
         child_changed = False
-        for part in parts:
+        for index, part in enumerate(parts):
             if part.value is None:
                 continue
             if part.name in INCLUDES:
-                path = self.include(part.value, parent=absolute, where=where, stack=stack)
+                shown = shown_names[index] if shown_names is not None else None
+                path = yield self._include(part.value, absolute, where, stack, shown)
                 child_changed = child_changed or self.is_rendered(path)
                 part.value, part.changed = path, True
             elif part.name == "--find-links":
@@ -163,11 +204,29 @@ class Renderer:
         self.values += rendered.values
         self.env_names |= rendered.env_names
         self.git_credentials += rendered.git_credentials
-        self.pip_expandable += [(where, m["name"])
+        self.pip_expandable += [(where, m["name"], any(m[0] in v for v in rendered.values))
                                 for m in PIP_ENV_VAR_RE.finditer(rendered.text)]
 
     def _display(self, absolute: str) -> str:
-        return display_path(absolute, self.cwd)
+        return self._shown.get(absolute) or display_path(absolute, self.cwd)
+
+
+def as_written(parts: list[Arg], written: Optional[str],
+                where: str) -> Optional[list[Optional[str]]]:
+    """For a line a secret went into: how each option value that changed read before
+    substitution, to name included files by (`${file:/run/secrets/req}`, never the path
+    it gave); None for a value that did not change. A value whose written form cannot be
+    matched is named by its place alone."""
+    if written is None:
+        return None
+    fallback: list[Optional[str]] = [f"<named on {where}>"] * len(parts)
+    try:
+        before = reqfile_args(shlex.split(break_args_options(written)[1]))
+    except ValueError:
+        return fallback
+    if [p.name for p in before] != [p.name for p in parts]:
+        return fallback
+    return [None if b.value == p.value else b.value for b, p in zip(before, parts)]
 
 
 def display_path(absolute: str, cwd: Path) -> str:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote, unquote
 
-from keyring_backend.errors import ReferenceSyntaxError, UnresolvedReference
+from keyring_backend.errors import ConfigError, ReferenceSyntaxError, UnresolvedReference
 from keyring_backend.providers import ResolveContext, resolve_reference
 from keyring_backend.records import field, record
 from keyring_backend.references import Reference, parse_template
@@ -75,22 +75,44 @@ class GitCredential:
         return env
 
 
-def decode_requirements(data: bytes) -> str:
-    """Decode a requirements file exactly as pip does: BOM, PEP 263 comment, UTF-8, locale."""
+def decode_requirements(data: bytes, name: str) -> str:
+    """Decode a requirements file exactly as pip does: BOM, PEP 263 comment, UTF-8, locale.
+
+    Where pip raises (a traceback: an unknown coding, bytes the encoding cannot decode),
+    this raises one `ConfigError` naming the file `name` and the line, never the bytes:
+    they may be part of a hard-coded secret."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(encoding)
+            return _decode(data[len(bom):], encoding, name, ", as its byte order mark says")
     for line in data.split(b"\n")[:2]:
         if line[:1] == b"#":
             found = _PEP263.search(line)
             if found:
-                return data.decode(found.group(1).decode("ascii"))
+                declared = found.group(1).decode("ascii")
+                return _decode(data, declared, name, ", as its coding line declares")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         import locale  # pip's last resort, rarely reached
 
-        return data.decode(locale.getpreferredencoding(False) or "utf-8")
+        fallback = locale.getpreferredencoding(False) or "utf-8"
+        why = "" if codecs.lookup(fallback).name == "utf-8" else (
+            " nor UTF-8 (pip tries this system's locale encoding after UTF-8)")
+        return _decode(data, fallback, name, why)
+
+
+def _decode(data: bytes, encoding: str, name: str, why: str) -> str:
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        raise ConfigError(f"requirements file {name} declares the encoding '{encoding}', "
+                          "which Python does not know (pip fails on it too); fix its "
+                          "'# -*- coding: ... -*-' line") from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"requirements file {name}: line {line} is not {encoding} text"
+                          f"{why}; save it as UTF-8, or declare its encoding in a first "
+                          "line such as '# -*- coding: latin-1 -*-'") from None
 
 
 def preprocess(text: str) -> Iterator[tuple[int, str]]:

@@ -103,8 +103,11 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
             return _run(argv, env, [*files.fds, *outputs.fds], masker_factory)
         finally:
             outputs.finish()
-            for problem in outputs.errors:
-                print(f"pip-private: warning: {problem}", file=sys.stderr)
+            for problem in outputs.errors:  # a --log path may hold a substituted value
+                masker = masker_factory()
+                shown = masker.feed(problem.encode()) + masker.flush()
+                print(f"pip-private: warning: {shown.decode(errors='replace')}",
+                      file=sys.stderr)
 
 
 def _render_includes(renderer: Renderer, parts: list[Arg]) -> None:
@@ -182,11 +185,16 @@ def _names_rules_need(store: CredentialStore) -> set[str]:
 
 
 def _refuse_pip_expansion(renderer: Renderer, env: dict[str, str]) -> None:
-    for where, name in renderer.pip_expandable:
-        if env.get(name):
-            raise ConfigError(f"{where}: the rendered line holds ${{{name}}}, which pip "
-                              f"would replace with the value of {name} itself (pip has no "
-                              "escape for it); unset the variable for this run or rename it")
+    for where, name, in_value in renderer.pip_expandable:
+        if not env.get(name):
+            continue
+        if in_value:  # the name is part of a secret: never quoted
+            raise ConfigError(f"{where}: a substituted value holds ${{NAME}} text naming a "
+                              "variable that is set, which pip would replace with that "
+                              "variable's value (pip has no escape for it)")
+        raise ConfigError(f"{where}: the rendered line holds ${{{name}}}, which pip "
+                          f"would replace with the value of {name} itself (pip has no "
+                          "escape for it); unset the variable for this run or rename it")
 
 
 def _keyring_provider(options: Options, args: Sequence[str], env: dict[str, str],

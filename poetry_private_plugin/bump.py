@@ -160,8 +160,10 @@ def write_version(pyproject: Path, version: str) -> None:
     """Set the version in pyproject.toml wherever the file declares one, keeping its layout."""
     import tomlkit
 
+    from .rule_file import read_toml_text
+
     # Bytes in and out: text mode would turn a CRLF file into LF.
-    document = tomlkit.parse(pyproject.read_bytes().decode("utf-8"))
+    document = tomlkit.parse(read_toml_text(pyproject)[0])
     tables = [document.get("project"), document.get("tool", {}).get("poetry")]
     written = False
     for table in tables:

@@ -65,9 +65,15 @@ class Finding:
 def credential_urls(path: Path, shown_name: str) -> list[Finding]:
     """Every URL in the file that carries a credential (comments included: a commented-out
     token is still committed). `shown_name` is the file as messages name it."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    from keyring_backend.regular_files import (
+        PROJECT_FILE_LIMIT,
+        UnreadableFile,
+        read_regular_file,
+    )
+
+    try:  # regular files only: a FIFO poetry.lock would hang the check
+        text = read_regular_file(path, PROJECT_FILE_LIMIT).decode("utf-8", errors="replace")
+    except UnreadableFile:
         return []
     lock = path.name.endswith(".lock")
     found = []
@@ -139,10 +145,15 @@ def locked_packages(lock_file: Path) -> Optional[dict[str, list[str]]]:
         import tomllib
     else:
         import tomli as tomllib
-    try:
-        with lock_file.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+    from keyring_backend.regular_files import (
+        PROJECT_FILE_LIMIT,
+        UnreadableFile,
+        read_regular_file,
+    )
+
+    try:  # regular files only: a FIFO poetry.lock would hang the check
+        data = tomllib.loads(read_regular_file(lock_file, PROJECT_FILE_LIMIT).decode("utf-8"))
+    except (UnreadableFile, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     found: dict[str, list[str]] = {}
     for package in _list(data.get("package")):

@@ -38,6 +38,30 @@ class RuleFileError(ConfigError):
     """A rule file cannot be read or edited: invalid TOML, or a key that is not a table."""
 
 
+def read_toml_text(path: Path, *, may_create: bool = False) -> tuple[str, bool]:
+    """The file's text and whether it exists. Regular UTF-8 files only (TOML is UTF-8):
+    a FIFO would hang us, and the bytes of a broken file are never quoted (a position
+    only: they could be part of a literal secret)."""
+    from keyring_backend.regular_files import (
+        PROJECT_FILE_LIMIT,
+        UnreadableFile,
+        read_regular_file,
+    )
+
+    try:
+        data = read_regular_file(path, PROJECT_FILE_LIMIT)
+    except UnreadableFile as exc:
+        if exc.missing and may_create:
+            return "", False
+        raise RuleFileError(f"{path} {exc.reason}") from None
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RuleFileError(f"{path}: line {line} is not UTF-8 text, which TOML requires; "
+                            "fix the file, then run the command again") from None
+
+
 class RuleFile:
     """The credential rules of one TOML file, loaded once and saved with `save()`."""
 
@@ -45,10 +69,7 @@ class RuleFile:
         # Write through a symlinked pyproject.toml to its target, not over the link.
         self.path = path.resolve() if path.is_symlink() else path
         self.keys = keys
-        self.exists = self.path.is_file()
-        if not self.exists and not may_create:
-            raise RuleFileError(f"{path} does not exist")
-        text = self.path.read_bytes().decode("utf-8") if self.exists else ""
+        text, self.exists = read_toml_text(self.path, may_create=may_create)
         # tomlkit writes new lines with "\n"; a CRLF file gets CRLF back (see `text`).
         first_break = text.find("\n")
         self._crlf = first_break > 0 and text[first_break - 1] == "\r"

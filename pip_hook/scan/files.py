@@ -136,11 +136,18 @@ def _masked(text: str, secrets: set[str]) -> str:
 
 
 def read_text(path: Path) -> str:
-    """A file's text: UTF-8 (with or without BOM), else Latin-1, which decodes any bytes."""
+    """A file's text: UTF-8 (with or without BOM), else Latin-1, which decodes any bytes.
+    Regular files of at most 16 MiB only (regular_files.py): a FIFO would hang the scan."""
+    from keyring_backend.regular_files import (
+        PROJECT_FILE_LIMIT,
+        UnreadableFile,
+        read_regular_file,
+    )
+
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ScanError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
+        data = read_regular_file(path, PROJECT_FILE_LIMIT)
+    except UnreadableFile as exc:
+        raise ScanError(f"{os.fspath(path)} {exc.reason}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

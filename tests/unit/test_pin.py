@@ -189,7 +189,7 @@ def test_a_literal_credential_never_reaches_git(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "expected"), [
     ([], "name a requirements file"), (["-r"], "-r needs a requirements file"),
     (["--frobnicate"], "unexpected argument '--frobnicate'"),
-    (["-r", "missing.txt"], "cannot read missing.txt"),
+    (["-r", "missing.txt"], "requirements file missing.txt does not exist"),
 ], ids=["nothing", "no-file", "unknown", "missing"])
 def test_usage_errors_exit_2(args: list[str], expected: str, tmp_path: Path) -> None:
     code, _, err = run(*args, cwd=tmp_path)

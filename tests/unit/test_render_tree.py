@@ -5,6 +5,7 @@ the rendered memory files through their /dev/fd paths."""
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -117,8 +118,8 @@ def test_cycles_are_errors(tmp_path: Path, files: dict[str, str]) -> None:
 
 def test_missing_include_names_file_and_line(tmp_path: Path) -> None:
     write(tmp_path, {"r.txt": "pkg\n-r gone.txt\n"})
-    with RenderedFiles() as sink, pytest.raises(ConfigError,
-                                                match=r"r.txt:2: cannot read .*gone.txt"):
+    with RenderedFiles() as sink, pytest.raises(
+            ConfigError, match=r"r.txt:2: requirements file gone.txt does not exist"):
         renderer(tmp_path, {}, sink).include("r.txt")
 
 
@@ -146,7 +147,7 @@ def test_pip_expandable_names_are_reported(tmp_path: Path) -> None:
     with RenderedFiles() as sink:
         r = renderer(tmp_path, {}, sink)
         r.include("r.txt")
-        assert r.pip_expandable == [("r.txt:1", "LITERAL")]
+        assert r.pip_expandable == [("r.txt:1", "LITERAL", False)]
 
 
 def test_reprs_hold_no_values(tmp_path: Path) -> None:
@@ -163,3 +164,81 @@ def test_reprs_hold_no_values(tmp_path: Path) -> None:
     from tests.leaks import assert_not_in_texts
 
     assert_not_in_texts(secret, shown)
+
+
+@pytest.mark.parametrize("depth", [400, 2000])
+def test_deep_includes_render_without_a_recursion_limit(tmp_path: Path, depth: int) -> None:
+    """pip reads 400 nested files; plain recursion here stopped near 330 (RecursionError)."""
+    for n in range(depth):
+        write(tmp_path, {f"r{n}.txt": f"-r r{n + 1}.txt\n"})
+    write(tmp_path, {f"r{depth}.txt": "pkg==${V}\n"})
+    with RenderedFiles() as files:
+        r = renderer(tmp_path, {"V": "1.0"}, files)
+        top = r.include("r0.txt")
+        assert len(r.files) == depth + 1 and len(r.read) == depth + 1
+        if depth == 400:
+            assert pip_parse(top) == ["pkg==1.0"]
+
+
+def test_a_deep_cycle_is_named_without_a_traceback(tmp_path: Path) -> None:
+    for n in range(500):
+        write(tmp_path, {f"r{n}.txt": f"-r r{(n + 1) % 500}.txt\n"})
+    with RenderedFiles() as sink, pytest.raises(ConfigError, match=r"r499.txt:1: .*cycle"):
+        renderer(tmp_path, {}, sink).include("r0.txt")
+
+
+@pytest.mark.parametrize("line", [
+    "-r ${file:secret-name}\n",
+    "-r /no/such/${TOKEN}.txt\n",
+    "--requirement=/no/such/${TOKEN}/r.txt --no-deps\n",
+], ids=["file-reference", "env-in-path", "equals-form"])
+@pytest.mark.parametrize("spaced", [False, True], ids=["word", "with-space"])
+def test_a_path_built_from_a_secret_is_never_shown(tmp_path: Path, line: str,
+                                                   spaced: bool) -> None:
+    secret = make_canary("path") if spaced else f"path-{uuid.uuid4().hex}"
+    write(tmp_path, {"r.txt": "pkg\n" + line, "secret-name": f"/no/such/{secret}.txt"})
+    with RenderedFiles() as sink, pytest.raises(ConfigError) as info:
+        renderer(tmp_path, {"TOKEN": secret}, sink).include("r.txt")
+    message = str(info.value)
+    # A value with a space splits the line differently from the line as written: the
+    # include is then named by its place alone.
+    written = line.split(maxsplit=1)[0].partition("=")[2] or line.split()[1]
+    shown = "<named on r.txt:2>" if spaced else written
+    assert message == f"r.txt:2: requirements file {shown} does not exist"
+    assert secret not in message
+
+
+def test_a_file_reached_through_a_secret_path_is_named_as_written(tmp_path: Path) -> None:
+    secret = f"dir-{uuid.uuid4().hex}"
+    (tmp_path / secret).mkdir()
+    write(tmp_path, {"r.txt": "-r ${DIR}/inner.txt\n",
+                     f"{secret}/inner.txt": "x==${V}\n-r ../r.txt\n"})
+    env = {"DIR": str(tmp_path / secret), "V": "1"}
+    with RenderedFiles(use_memfd=False) as files, pytest.raises(ConfigError) as info:
+        renderer(tmp_path, env, files).include("r.txt")
+    # the cycle's chain and the line's place name the include as written
+    assert str(info.value) == ("${DIR}/inner.txt:2: requirements files include each other in "
+                               "a cycle: r.txt -> ${DIR}/inner.txt -> r.txt")
+    write(tmp_path, {f"{secret}/inner.txt": "x==${V}\n"})
+    with RenderedFiles(use_memfd=False) as files:
+        r = renderer(tmp_path, env, files)
+        r.include("r.txt")
+        assert [f.display for f in r.files] == ["${DIR}/inner.txt", "r.txt"]
+        assert directory_names(files) and not any(secret in n for n in directory_names(files))
+
+
+def directory_names(files: RenderedFiles) -> list[str]:
+    assert files.directory is not None
+    return os.listdir(files.directory)
+
+
+def test_every_file_pip_reads_is_listed_in_pips_order(tmp_path: Path) -> None:
+    write(tmp_path, {"r.txt": "-r a.txt\n-r b.txt\n-r https://h.example/remote.txt\n",
+                     "a.txt": "plain\n", "b.txt": "-c c.txt\n", "c.txt": "x==${V}\n"})
+    with RenderedFiles() as files:
+        r = renderer(tmp_path, {"V": "1"}, files)
+        r.include("r.txt")
+    assert [(f.display, f.included_from, f.rendered is not None, f.remote) for f in r.read] == [
+        ("r.txt", None, True, False), ("a.txt", "r.txt:1", False, False),
+        ("b.txt", "r.txt:2", True, False), ("c.txt", "b.txt:1", True, False),
+        ("https://h.example/remote.txt", "r.txt:3", False, True)]

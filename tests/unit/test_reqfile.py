@@ -4,6 +4,7 @@ parser reads back to exactly the intended values."""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -11,7 +12,7 @@ import pytest
 from pip._internal.network.session import PipSession
 from pip._internal.req import req_file
 
-from keyring_backend.errors import ReferenceSyntaxError, UnresolvedReference
+from keyring_backend.errors import ConfigError, ReferenceSyntaxError, UnresolvedReference
 from keyring_backend.providers import ResolveContext
 from pip_hook.reqfile import RenderError, decode_requirements, preprocess, render_line
 from tests.conftest import make_canary
@@ -41,7 +42,28 @@ def test_preprocess_matches_pip(text: str) -> None:
     ("pkg\n".encode("utf-16"), "pkg\n"),
 ], ids=["utf8-bom", "pep263", "utf8", "utf16-bom"])
 def test_decode_matches_pip(data: bytes, expected: str) -> None:
-    assert decode_requirements(data) == expected == req_file._decode_req_file(data, "f")
+    assert decode_requirements(data, "f") == expected == req_file._decode_req_file(data, "f")
+
+
+@pytest.mark.parametrize(("data", "pip_raises", "message"), [
+    (b"pkg\n\xffsecret-ish\n", UnicodeDecodeError,
+     "requirements file r.txt: line 2 is not utf-8 text; save it as UTF-8"),
+    (b"# -*- coding: bogus -*-\npkg\n", LookupError,
+     "requirements file r.txt declares the encoding 'bogus', which Python does not know"),
+    (b"# coding: ascii\npkg\n\n\xe9\n", UnicodeDecodeError,
+     "requirements file r.txt: line 4 is not ascii text, as its coding line declares"),
+    (codecs.BOM_UTF16_LE + b"p\x00\x00", UnicodeDecodeError,
+     "requirements file r.txt: line 1 is not utf-16-le text, as its byte order mark says"),
+], ids=["not-utf8", "unknown-coding", "declared-coding-mismatch", "truncated-utf16"])
+def test_undecodable_files_are_one_line_where_pip_raises(
+        data: bytes, pip_raises: type[Exception], message: str) -> None:
+    with pytest.raises(pip_raises):  # pip's own behaviour: a traceback
+        req_file._decode_req_file(data, "r.txt")
+    with pytest.raises(ConfigError) as info:
+        decode_requirements(data, "r.txt")
+    assert str(info.value).lower().startswith(message.lower())
+    assert "\n" not in str(info.value) and "xff" not in str(info.value)
+    assert "secret" not in str(info.value) and "\xe9" not in str(info.value)
 
 
 def ctx(env: dict[str, str], where: str = "req.txt:1") -> ResolveContext:

@@ -1,0 +1,99 @@
+"""Read a file that someone else may have chosen: regular files only, and only so much.
+
+A cloned project names files we read (`-r`, `${file:...}`, its pyproject.toml), so a
+path may be a FIFO (an `open` that blocks forever), `/dev/zero` (a read that never
+ends), or a file of gigabytes. Before this module such a path hung pip-private, or ate
+memory until the machine gave up. Now:
+
+- the path is `stat`ed first and anything but a regular file is refused unopened (as
+  root, opening a device can act: `/dev/watchdog` arms a reboot timer);
+- it is then opened with `O_NONBLOCK` (a FIFO swapped in after the `stat` cannot block
+  the `open`) and checked again with `fstat`, which is what counts;
+- at most `limit` bytes are read: a file that grows past it (or a `/proc`-like file
+  that reports size 0 and never ends) is refused too.
+
+The limits, and why (README "Limits"): a secret file is at most 1 MiB, the cap of a
+Kubernetes Secret (Docker's secrets stop at 500 KB); requirements files, pyproject.toml
+and lock files are at most 16 MiB, several times the largest fully hashed requirements
+file of a big application (a few MB).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Union
+
+from .errors import PrivatePackagesError
+
+MIB = 1 << 20
+SECRET_FILE_LIMIT = 1 * MIB
+PROJECT_FILE_LIMIT = 16 * MIB
+
+_CHUNK = 1 << 20
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+class UnreadableFile(PrivatePackagesError):
+    """A file could not be read, or was refused. `reason` completes a sentence whose
+    subject is the file ("does not exist", "is a FIFO (named pipe), not a regular file",
+    "is larger than 1 MiB", "cannot be read: permission denied"): callers put the name in
+    front. `missing`: it does not exist; `permission`: access was denied."""
+
+    def __init__(self, reason: str, *, missing: bool = False,
+                 permission: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.missing = missing
+        self.permission = permission
+
+
+def read_regular_file(path: Union[str, os.PathLike[str]], limit: int) -> bytes:
+    """The bytes of `path`, a regular file of at most `limit` bytes; else `UnreadableFile`."""
+    try:
+        _refuse_special(os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+                     | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise _unreadable(exc) from None
+    try:
+        info = os.fstat(fd)
+        _refuse_special(info.st_mode)
+        if info.st_size > limit:
+            raise UnreadableFile(f"is larger than {_size(limit)}")
+        chunks: list[bytes] = []
+        left = limit + 1  # one byte more tells a file that grew past the limit
+        while left > 0:
+            chunk = os.read(fd, min(left, _CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            raise UnreadableFile(f"is larger than {_size(limit)}")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _unreadable(exc) from None
+    finally:
+        os.close(fd)
+
+
+def _refuse_special(mode: int) -> None:
+    for test, kind in _KINDS:
+        if test(mode):
+            raise UnreadableFile(f"is {kind}, not a regular file" if kind != "a directory"
+                                 else "is a directory")
+
+
+def _unreadable(exc: OSError) -> UnreadableFile:
+    if isinstance(exc, FileNotFoundError):
+        return UnreadableFile("does not exist", missing=True)
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return UnreadableFile(f"cannot be read: {reason}",
+                          permission=isinstance(exc, PermissionError))
+
+
+def _size(limit: int) -> str:
+    return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
