@@ -11,13 +11,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional, TextIO
+from typing import Callable, Optional, TextIO
 
 from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
-
-if TYPE_CHECKING:
-    from .masking import Masker
 
 USAGE = """\
 usage: pip-private [--python PATH] [--keep-env] <pip command> [pip args...]
@@ -39,7 +35,7 @@ options (before the pip command):
   -h, --help      this text
 
 verbs:
-  render   print the rendered files as pip will read them, secrets masked
+  render   print every file pip will read (rendered or unchanged), secrets masked
   doctor   check every reference and rule, and probe each index with its credential
   scan     find hard-coded credentials in requirements files, pyproject.toml,
            poetry.lock, pip.conf, .pypirc and .netrc; exit 1 when found
@@ -165,47 +161,10 @@ def _doctor(args: Sequence[str]) -> int:
 
 
 def render_command(args: Sequence[str], out: Optional[TextIO] = None) -> int:
-    """`pip-private render`: what pip will read, secrets masked, line numbers kept."""
-    out = out or sys.stdout
-    from keyring_backend.store import CredentialStore
+    """`pip-private render`: every file pip will read, secrets masked (render_view.py)."""
+    from .render_view import render_command as view
 
-    from .masking import Masker, secret_forms
-    from .pipargs import INCLUDES, command_args
-    from .render import Renderer
-
-    store = CredentialStore(os.environ, Path.cwd())
-    if store.config.errors:
-        raise store.config.errors[0]
-    renderer = Renderer(os.environ, store.config.settings, lambda display, text: display)
-    visited: list[tuple[str, str]] = []
-    requirements: list[str] = []
-    for number, part in enumerate(command_args("install", args), start=1):
-        if part.name in INCLUDES and part.value is not None:
-            where = f"command line {part.name} {part.value}"
-            visited.append((part.value, renderer.include(part.value, where=where)))
-        elif part.name is None and part.value is not None:
-            requirements.append(renderer.render_value(part.value,
-                                                      f"command line argument {number}"))
-    masker = Masker(sorted({f for v in renderer.values for f in secret_forms(v)},
-                           key=len, reverse=True))
-    rendered = {f.display for f in renderer.files}
-    for rendered_file in renderer.files:
-        body = "".join(f"{n:>4}  {line}\n" for n, line in
-                       enumerate(rendered_file.text.splitlines(), start=1) if line)
-        _write_masked(out, masker, f"# {rendered_file.display} (rendered)\n{body}")
-    for name, path in visited:
-        if path not in rendered:
-            out.write(f"# {name}: no references; pip reads it as it is\n")
-    if requirements:
-        _write_masked(out, masker, "# command line\n" + "".join(
-            f"      {line}\n" for line in requirements))
-    out.flush()
-    return 0
-
-
-def _write_masked(out: TextIO, masker: Masker, text: str) -> None:
-    data = masker.feed(text.encode("utf-8")) + masker.flush()
-    out.write(data.decode("utf-8", "replace"))
+    return view(args, out)
 
 
 VERBS: dict[str, Callable[[Sequence[str]], int]] = {
