@@ -5,7 +5,8 @@ On Linux each file is an anonymous memory file (`memfd_create`) that pip reads a
 disappears when the last process closes it -- after exit, a crash, SIGKILL, or a pip
 failure alike. Elsewhere (or when pip must re-exec itself, which closes inherited fds) the
 files go to a fresh 0700 directory (`$XDG_RUNTIME_DIR` when set: a per-user tmpfs) as 0600
-files, removed by `close()`; the CLI calls it on exit and on SIGINT/SIGTERM/SIGHUP.
+files, removed by `close()`; the CLI calls it on exit and on SIGINT/SIGTERM/SIGHUP, and
+after a SIGKILL the next run removes it (private_dirs.py).
 """
 
 from __future__ import annotations
@@ -57,11 +58,9 @@ class RenderedFiles:
 
     def _add_file(self, name: str, data: bytes) -> str:
         if self.directory is None:
-            import tempfile  # only the fallback needs it: keep pip-private's start-up short
+            from .private_dirs import make_private_dir
 
-            base = os.environ.get("XDG_RUNTIME_DIR")
-            base = base if base and os.path.isdir(base) else None
-            self.directory = tempfile.mkdtemp(prefix="pip-private-", dir=base)  # mode 0700
+            self.directory = make_private_dir(os.environ)  # 0700, named after its owner
         path = os.path.join(self.directory, name)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

@@ -74,6 +74,9 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
     rest = command_args(command, args[index + 1:]) if command else []
     reexec = any(p.name == "--python" for p in general + rest) or bool(os.environ.get(
         "PIP_PYTHON"))
+    from .private_dirs import sweep_orphans
+
+    sweep_orphans(os.environ)  # rendered files of runs that were SIGKILLed
     with _terminating_cleanly(), RenderedFiles(use_memfd=None if not reexec else False) as files:
         renderer = Renderer(os.environ, config.settings, files.add, cwd)
         pip_env: dict[str, str] = {}
@@ -246,7 +249,8 @@ def _run(argv: list[str], env: dict[str, str], pass_fds: list[int],
     from .runner import run_masked
 
     try:
-        return run_masked(argv, env=env, pass_fds=pass_fds, masker_factory=masker_factory)
+        return run_masked(argv, env=env, pass_fds=pass_fds, masker_factory=masker_factory,
+                          die_with_us=True)
     except OSError as exc:  # the interpreter itself could not be started
         raise ConfigError(f"cannot run {argv[0]}: {exc.strerror}; check --python") from None
 

@@ -100,12 +100,13 @@ def _terminal_sent_sigint() -> bool:
 
 def run_masked(argv: Sequence[str], *, env: Mapping[str, str],
                masker_factory: Callable[[], Masker], pass_fds: Sequence[int] = (),
-               cwd: Optional[str] = None) -> int:
+               cwd: Optional[str] = None, die_with_us: bool = False) -> int:
     """Run `argv` with its stdout/stderr masked onto ours; return its exit code.
 
     Raises OSError only when the child cannot be started (e.g. no such interpreter).
     Signals are forwarded only when called from the main thread (Python delivers them
-    there); from another thread the child is merely waited for.
+    there); from another thread the child is merely waited for. `die_with_us`: the child
+    is signalled when this process dies, even by SIGKILL (parent_death.py; Linux).
     """
     for stream in (sys.stdout, sys.stderr):  # what the caller printed comes first
         with contextlib.suppress(AttributeError, OSError, ValueError):  # None, closed, EPIPE
@@ -121,8 +122,14 @@ def run_masked(argv: Sequence[str], *, env: Mapping[str, str],
                                     name=f"pip-private fd {stream.sink}", daemon=True)
                    for stream in streams]
         forwarding.install()
+        preexec = None
+        if die_with_us:
+            from pip_hook.parent_death import die_with_parent
+
+            preexec = die_with_parent()
         proc = subprocess.Popen(list(argv), env=dict(env), cwd=cwd, pass_fds=tuple(pass_fds),
-                                stdout=streams[0].child_end, stderr=streams[1].child_end)
+                                stdout=streams[0].child_end, stderr=streams[1].child_end,
+                                preexec_fn=preexec)  # noqa: PLW1509 -- see parent_death.py
         forwarding.attach(proc)
         for stream in streams:
             stream.close_child_end()  # or a pty/pipe would never report EOF
