@@ -4,6 +4,13 @@
 debug and info lines go nowhere; importing `logging` (with `traceback`, `threading`,
 `string`...) would only cost them ~3 ms of start-up. pip, poetry and twine import it
 themselves, and there these lines reach their `-v` output as before.
+
+Which level says where a credential came from (`info_level`): INFO inside pip's own
+command line (plain pip, and pip under pip-private, in its process or as its child),
+where it shows in pip's normal output -- useful in a CI log, and masked by pip-private.
+DEBUG everywhere else: poetry, twine, the keyring CLI, uv's keyring subprocess, pipenv
+and any tool that sets the root logger to INFO would otherwise print it as a warning
+(pipenv: `Warning: INFO:private_packages:...`); their debug/verbose modes still show it.
 """
 
 from __future__ import annotations
@@ -25,3 +32,15 @@ def quiet_logger() -> Optional[Logger]:
     """
     logging = sys.modules.get("logging")
     return None if logging is None else logging.getLogger(NAME)
+
+
+def info_level() -> int:
+    """`logging.INFO` when pip's command line set up this process's logging, else
+    `logging.DEBUG` (module docstring). Asked only when a line is about to be logged."""
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return 10  # DEBUG
+    handlers = logging.getLogger().handlers
+    if any(type(h).__module__.startswith("pip._internal.") for h in handlers):
+        return 20  # INFO
+    return 10

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from .config import Config, load_config
-from .logs import quiet_logger
+from .logs import info_level, quiet_logger
 from .providers import ResolveContext, render_template
 from .records import field, record
 from .references import parse_template
@@ -102,8 +102,8 @@ class CredentialStore:
 
             raise UnresolvedReference(f"password of {rule.origin} resolved to an empty value")
         log = quiet_logger()
-        if log is not None and log.isEnabledFor(20):  # logging.INFO
+        if log is not None and log.isEnabledFor(level := info_level()):
             providers = ", ".join(r.display for r in template.references) or "a literal"
-            log.info("private-packages: credential for %s from %s (%s)", rule.url,
-                     providers, rule.origin)
+            log.log(level, "private-packages: credential for %s from %s (%s)", rule.url,
+                    providers, rule.origin)
         return Credential(username, password, rule)
