@@ -13,8 +13,9 @@ No output ever holds a secret, not even in part: every reader hands its secrets 
 its finding, and they are masked out of the message and the proposal once more here, so a
 line that holds a second secret cannot leak it through the first one's proposal.
 
-The package: `command` (the CLI: `main`), `files` (which files, and findings per file),
-`rules` (what counts as a credential), `formats` (where each file kind keeps its URLs),
+The package: `command` (the CLI: `main`), `targets` (which files, as what: names,
+directories, `-r`/`-c` includes), `findings` (a file's findings, masked), `rules` (what
+counts as a credential), `formats` (where each file kind keeps its URLs),
 `keys` (keyed passwords: `.pypirc`, `.netrc`, Dockerfile `ARG`/`ENV`, literal rule
 passwords) and `proposals` (the secret-free form of each finding).
 """

@@ -8,7 +8,8 @@ from typing import TextIO
 
 from keyring_backend.errors import EXIT_CONFIG
 
-from .files import ScanError, scan_with_count
+from .findings import scan_with_count
+from .targets import ScanError
 
 USAGE = "usage: pip-private scan [PATH...]"
 

@@ -123,8 +123,11 @@ def scan_pyproject_urls(text: str, name: str) -> Iterator[Hit]:
 
 
 def scan_lock(text: str, name: str) -> Iterator[Hit]:
-    """poetry.lock's `[package.source] url` and uv.lock's `url` / `source` fields."""
-    tool = "uv" if name == "uv.lock" else "poetry"
+    """poetry.lock's `[package.source] url`, uv.lock's `url` / `source` fields, and
+    pylock.toml's (PEP 751) `index`, `url` and `[packages.vcs]` URLs."""
+    # the command that makes the lock again, once its source has no credential
+    tool = {"uv.lock": "uv lock", "poetry.lock": "poetry lock"}.get(
+        name, "pip lock -o pylock.toml (or the tool that wrote it)")
     for number, code, git_table in _toml_lines(text):
         def propose(cred: UrlCredential, span: tuple[int, int], code: str = code,
                     git_table: bool = git_table) -> str:

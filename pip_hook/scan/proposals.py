@@ -142,12 +142,15 @@ def url_proposal(line: str, span: tuple[int, int], cred: UrlCredential, *, vcs: 
 
 
 def lock_proposal(cred: UrlCredential, *, vcs: bool, tool: str) -> str:
-    """A lock file only records what pyproject.toml (or a requirement) said: fix it there."""
+    """A lock file only records what pyproject.toml (or a requirement) said: fix it there.
+    `tool`: the command that locks again (`poetry lock`, `uv lock`, `pip lock ...`)."""
     parts = cred.parts
     username = proposed_username(parts.host, "" if cred.token_user else cred.username, vcs)
     variable = token_variable(parts.host, username)
+    source = "pyproject.toml" if tool in ("uv lock", "poetry lock") else \
+        "the requirements file or pyproject.toml it was made from"
     lines = [f"the lock was made from a credentialed URL: write it without the credential "
-             f"in pyproject.toml ({parts.with_userinfo(None)}), then run `{tool} lock`",
+             f"in {source} ({parts.with_userinfo(None)}), then run `{tool}`",
              ADD_RULE, rule_toml(rule_prefix(parts, vcs), username, f"${{{variable}}}")]
     note = ci_note(parts.host)
     if note:

@@ -21,8 +21,9 @@ import pytest
 
 from pip_hook.reqfile import join_lines
 from pip_hook.scan import main
-from pip_hook.scan.files import READERS, Finding, file_kind, scan_paths, scan_text
+from pip_hook.scan.findings import READERS, Finding, scan_paths, scan_text
 from pip_hook.scan.rules import split_url
+from pip_hook.scan.targets import file_kind
 from tests.conftest import make_canary
 from tests.leaks import assert_not_in_texts
 
@@ -169,6 +170,24 @@ POSITIVE: list[tuple[str, str, str, str, tuple[str, int, int, Optional[str]]]] =
     ("uv-lock-git", "uv.lock",
      '[[package]]\nsource = { git = "https://oauth2:{enc}@gitlab.com/g/r.git?rev=v1#abc" }\n',
      "canary", ("lock-url", 2, 19, "gitlab.com")),
+    ("pylock-index", "pylock.toml",
+     'lock-version = "1.0"\n\n[[packages]]\nname = "acme"\n'
+     'index = "https://u:{enc}@h.example.com/simple"\n',
+     "canary", ("lock-url", 5, 10, "h.example.com")),
+    ("pylock-named-vcs", "pylock.web.toml",
+     '[[packages]]\nname = "acme"\n[packages.vcs]\ntype = "git"\n'
+     'url = "https://oauth2:{enc}@gitlab.com/g/r.git"\n',
+     "canary", ("lock-url", 5, 8, "gitlab.com")),
+    ("pylock-wheel-url", "pylock.toml",
+     '[[packages.wheels]]\nurl = "https://u:{enc}@h.example.com/a-1.0-py3-none-any.whl"\n',
+     "word", ("lock-url", 2, 8, "h.example.com")),
+    # uv.toml
+    ("uv-toml-index", "uv.toml",
+     '[[index]]\nname = "internal"\nurl = "https://u:{enc}@h.example.com/simple"\n',
+     "canary", ("url-userinfo", 3, 8, "h.example.com")),
+    ("uv-toml-pip-extra", "uv.toml",
+     '[pip]\nextra-index-url = ["https://u:{secret}@h.example.com/simple"]\n',
+     "word", ("url-userinfo", 2, 21, "h.example.com")),
     # pip.conf / pip.ini
     ("pip-conf-index", "pip.conf", "[global]\nindex-url = https://u:{enc}@h.example.com/simple\n",
      "canary", ("url-userinfo", 2, 13, "h.example.com")),
@@ -519,6 +538,9 @@ def test_walk_skips_environments_and_build_output(tmp_path: Path,
     (".netrc", "netrc"), ("_netrc", "netrc"), ("Dockerfile", "dockerfile"),
     ("Dockerfile.prod", "dockerfile"), ("api.Dockerfile", "dockerfile"),
     ("README.md", None), ("MANIFEST.in", None), ("setup.py", None),
+    ("uv.toml", "uv-config"), ("pylock.toml", "lock"), ("pylock.web.toml", "lock"),
+    ("req/base.txt", "requirements"), ("reqs/a/b/dev.txt", "requirements"),
+    ("requirements/base.in", "requirements"), ("req/notes.md", None), ("prereq/x.txt", None),
 ])
 def test_file_kind(name: str, kind: Optional[str]) -> None:
     assert file_kind(Path(name)) == kind
@@ -618,6 +640,9 @@ def test_precommit_manifest_declares_the_hook() -> None:
     "dev.in", "MANIFEST.in", "pyproject.toml", "sub/poetry.lock", "uv.lock", "pip.conf",
     "pip.ini", ".pypirc", ".netrc", "_netrc", "Dockerfile", "docker/Dockerfile.prod",
     "api.Dockerfile", "README.md", "setup.py", "notes.txt", "requirements-old/notes.txt",
+    "req/base.txt", "reqs/dev.in", "requirements/prod/base.txt", "a/requirement/x.txt",
+    "req/README.md", "prereq/base.txt", "uv.toml", "sub/uv.toml", "pylock.toml",
+    "pylock.dev.toml", "pylock.toml.bak", "notpylock.toml",
 ])
 def test_precommit_files_pattern_matches_the_directory_walk(name: str) -> None:
     manifest = _manifest()
@@ -642,3 +667,63 @@ def test_readers_never_raise_on_odd_input() -> None:
             for finding in scan_text(text, kind, Path("f")):
                 assert finding.line >= 1
                 assert finding.column >= 1
+
+
+
+# -------------------------------------------- includes, requirement directories
+
+def test_includes_are_followed_whatever_their_names(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip reads what `-r`/`-c` name, so scan does: any name, relative to the includer,
+    each file once (a diamond, a cycle); URLs and references are pip's to resolve."""
+    secrets = [f"pw{uuid.uuid4().hex[:12]}" for _ in range(3)]
+    write(tmp_path, "requirements.txt",
+          "-r deps/base.pip  # a name no walk would read\n"
+          "--constraint=pins\n-r https://h.example.com/remote.txt\n-r ${FILE}\n-r gone.txt\n")
+    write(tmp_path, "deps/base.pip",
+          f"-i https://u:{secrets[0]}@a.example.com/simple\n-r ../pins\n-r ../requirements.txt\n")
+    write(tmp_path, "pins", f"-f https://u:{secrets[1]}@b.example.com/wheels\n")
+    write(tmp_path, "unrelated.pip", f"-i https://u:{secrets[2]}@c.example.com/simple\n")
+    monkeypatch.chdir(tmp_path)
+
+    code, out, err = run()
+
+    assert (code, err) == (1, "")
+    assert [line for line in out.splitlines() if ": url-userinfo: " in line] == [
+        "deps/base.pip:1:4: url-userinfo: hard-coded password in the URL for a.example.com "
+        "(userinfo u:****)",
+        "pins:1:4: url-userinfo: hard-coded password in the URL for b.example.com "
+        "(userinfo u:****)"]
+    assert out.splitlines()[-1] == "2 hard-coded credential(s) in 2 file(s)"
+    assert run("requirements.txt")[1] == out  # named or found: the same files
+    for secret in secrets:
+        assert_not_in_texts(secret, {"out": out})
+
+
+def test_an_include_that_is_a_fifo_is_refused_not_waited_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "requirements.txt", "-r pipe.txt\n")
+    os.mkfifo(tmp_path / "pipe.txt")  # a plain open() would wait for a writer forever
+    monkeypatch.chdir(tmp_path)
+    assert run() == (2, "", "pip-private scan: pipe.txt is a FIFO (named pipe), not a "
+                            "regular file\n")
+
+
+@pytest.mark.parametrize("folder", ["req", "reqs", "requirement", "requirements",
+                                    "requirements/prod", "app/req/nested"])
+def test_requirement_directories_are_walked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            folder: str) -> None:
+    secret = f"pw{uuid.uuid4().hex[:12]}"
+    write(tmp_path, f"{folder}/base.txt", f"-i https://u:{secret}@h.example.com/simple\n")
+    write(tmp_path, f"{folder}/dev.in", "acme\n")
+    write(tmp_path, f"{folder}/README.md", f"https://u:{secret}@h.example.com/\n")
+    write(tmp_path, "prereq/base.txt", f"-i https://u:{secret}@h.example.com/simple\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run()
+    assert code == 1
+    assert [line.split(":")[0] for line in out.splitlines() if "url-userinfo" in line] == [
+        f"{folder}/base.txt"]
+    assert out.splitlines()[-1] == "1 hard-coded credential(s) in 1 file(s)"
+    # scanning the folder itself: its own name counts
+    monkeypatch.chdir(tmp_path / folder.split("/", maxsplit=1)[0])
+    assert run(".")[0] == 1
