@@ -159,17 +159,17 @@ class Doctor:
             return
         base = os.path.dirname(parent) if parent else str(self.cwd)
         absolute = os.path.abspath(os.path.join(base, target))
-        if shown is not None:
-            self._shown.setdefault(absolute, shown)
-        display = self._display(absolute)
         if absolute in stack:
-            chain = " -> ".join(self._display(p) for p in (*stack, absolute))
+            chain = " -> ".join([*map(self._display, stack), shown or self._display(absolute)])
             self.report.problem(dr.FILES, dr.ERROR, f"{where}: requirements files include "
                                                     f"each other in a cycle: {chain}")
             return
         if absolute in self._read:
             return  # a diamond: already checked
         self._read.add(absolute)
+        if shown is not None:  # first met through a secret
+            self._shown.setdefault(absolute, shown)
+        display = self._display(absolute)
         from keyring_backend.regular_files import (
             PROJECT_FILE_LIMIT,
             UnreadableFile,

@@ -97,12 +97,12 @@ class Renderer:
             return target
         base = os.path.dirname(parent) if parent else str(self.cwd)
         absolute = os.path.abspath(os.path.join(base, target))
-        if shown is not None:
-            self._shown.setdefault(absolute, shown)
         if absolute in stack:
-            chain = " -> ".join(self._display(p) for p in (*stack, absolute))
+            chain = " -> ".join([*map(self._display, stack), shown or self._display(absolute)])
             raise ConfigError(f"{where}: requirements files include each other in a cycle: "
                               f"{chain}")
+        if shown is not None and absolute not in self._done:  # first met through a secret
+            self._shown.setdefault(absolute, shown)
         if absolute in self._done:
             return self._done[absolute]
         display = self._display(absolute)
@@ -216,17 +216,23 @@ def as_written(parts: list[Arg], written: Optional[str],
     """For a line a secret went into: how each option value that changed read before
     substitution, to name included files by (`${file:/run/secrets/req}`, never the path
     it gave); None for a value that did not change. A value whose written form cannot be
-    matched is named by its place alone."""
+    matched (a value with a space split the line differently) is named by its place."""
     if written is None:
         return None
-    fallback: list[Optional[str]] = [f"<named on {where}>"] * len(parts)
     try:
         before = reqfile_args(shlex.split(break_args_options(written)[1]))
     except ValueError:
-        return fallback
-    if [p.name for p in before] != [p.name for p in parts]:
-        return fallback
-    return [None if b.value == p.value else b.value for b, p in zip(before, parts)]
+        before = []
+    shown: list[Optional[str]] = []
+    for index, part in enumerate(parts):
+        # Parts line up until a value with a space or a quote split differently.
+        same = index < len(before) and all(
+            b.name == p.name for b, p in zip(before[:index + 1], parts[:index + 1]))
+        if not same:
+            shown.append(f"<named on {where}>")
+        else:
+            shown.append(None if before[index].value == part.value else before[index].value)
+    return shown
 
 
 def display_path(absolute: str, cwd: Path) -> str:

@@ -110,6 +110,7 @@ def _decode(data: bytes, encoding: str, name: str, why: str) -> str:
                           "'# -*- coding: ... -*-' line") from None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
+        encoding = codecs.lookup(encoding).name  # one spelling, whatever the locale says
         raise ConfigError(f"requirements file {name}: line {line} is not {encoding} text"
                           f"{why}; save it as UTF-8, or declare its encoding in a first "
                           "line such as '# -*- coding: latin-1 -*-'") from None

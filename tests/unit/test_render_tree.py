@@ -200,12 +200,18 @@ def test_a_path_built_from_a_secret_is_never_shown(tmp_path: Path, line: str,
     with RenderedFiles() as sink, pytest.raises(ConfigError) as info:
         renderer(tmp_path, {"TOKEN": secret}, sink).include("r.txt")
     message = str(info.value)
-    # A value with a space splits the line differently from the line as written: the
-    # include is then named by its place alone.
     written = line.split(maxsplit=1)[0].partition("=")[2] or line.split()[1]
-    shown = "<named on r.txt:2>" if spaced else written
-    assert message == f"r.txt:2: requirements file {shown} does not exist"
+    assert message == f"r.txt:2: requirements file {written} does not exist"
     assert secret not in message
+
+
+def test_an_include_that_cannot_be_matched_is_named_by_its_place(tmp_path: Path) -> None:
+    """A value with a space before the include splits the line otherwise than written."""
+    secret = "a b"
+    write(tmp_path, {"r.txt": "--trusted-host ${HOST} -r /no/${HOST}.txt\n"})
+    with RenderedFiles() as sink, pytest.raises(ConfigError) as info:
+        renderer(tmp_path, {"HOST": secret}, sink).include("r.txt")
+    assert str(info.value) == "r.txt:1: requirements file <named on r.txt:1> does not exist"
 
 
 def test_a_file_reached_through_a_secret_path_is_named_as_written(tmp_path: Path) -> None:
