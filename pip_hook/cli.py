@@ -37,8 +37,9 @@ options (before the pip command):
 verbs:
   render   print every file pip will read (rendered or unchanged), secrets masked
   doctor   check every reference and rule, and probe each index with its credential
-  scan     find hard-coded credentials in requirements files, pyproject.toml,
-           poetry.lock, pip.conf, .pypirc and .netrc; exit 1 when found
+  scan     find hard-coded credentials in requirements files (and their includes),
+           pyproject.toml, uv.toml, lock files, pip.conf, .pypirc and .netrc;
+           exit 1 when found
   pin      resolve git+...@branch-or-tag requirements to commit SHAs (--check: exit 1
            when any git requirement is not pinned, changing nothing)
   preset   print a registry's index URL and credential rule (pip-private preset --help)
