@@ -96,6 +96,8 @@ def _candidates(env: Mapping[str, str], namespace: int) -> Iterator[str]:
         except OSError:
             continue
         for entry in entries:
+            if not entry.name.startswith(PREFIX):  # cheap: a busy /tmp has thousands
+                continue
             match = _OWNED.fullmatch(entry.name)
             if match is None or int(match["ns"]) != namespace:
                 continue
