@@ -80,6 +80,11 @@ def read_regular_file(path: Union[str, os.PathLike[str]], limit: int) -> bytes:
         os.close(fd)
 
 
+def read_project_file(path: Union[str, os.PathLike[str]]) -> bytes:
+    """A requirements, pyproject.toml, lock or rule file: regular, at most 16 MiB."""
+    return read_regular_file(path, PROJECT_FILE_LIMIT)
+
+
 def _refuse_special(mode: int) -> None:
     for test, kind in _KINDS:
         if test(mode):

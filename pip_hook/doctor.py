@@ -170,14 +170,10 @@ class Doctor:
         if shown is not None:  # first met through a secret
             self._shown.setdefault(absolute, shown)
         display = self._display(absolute)
-        from keyring_backend.regular_files import (
-            PROJECT_FILE_LIMIT,
-            UnreadableFile,
-            read_regular_file,
-        )
+        from keyring_backend.regular_files import UnreadableFile, read_project_file
 
         try:
-            text = decode_requirements(read_regular_file(absolute, PROJECT_FILE_LIMIT),
+            text = decode_requirements(read_project_file(absolute),
                                        display)
         except UnreadableFile as exc:
             self.report.problem(dr.FILES, dr.ERROR, f"{where}: requirements file {display} "

@@ -120,14 +120,10 @@ def _parse(argv: Sequence[str]) -> Optional[tuple[list[Path], bool, bool]]:
 
 
 def read(path: Path) -> ReqFile:
-    from keyring_backend.regular_files import (
-        PROJECT_FILE_LIMIT,
-        UnreadableFile,
-        read_regular_file,
-    )
+    from keyring_backend.regular_files import UnreadableFile, read_project_file
 
     try:  # regular files only: a FIFO or /dev/zero would hang (regular_files.py)
-        data = read_regular_file(path, PROJECT_FILE_LIMIT)
+        data = read_project_file(path)
     except UnreadableFile as exc:
         raise ConfigError(f"requirements file {path} {exc.reason}") from None
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""

@@ -106,14 +106,10 @@ class Renderer:
         if absolute in self._done:
             return self._done[absolute]
         display = self._display(absolute)
-        from keyring_backend.regular_files import (
-            PROJECT_FILE_LIMIT,
-            UnreadableFile,
-            read_regular_file,
-        )
+        from keyring_backend.regular_files import UnreadableFile, read_project_file
 
         try:
-            data = read_regular_file(absolute, PROJECT_FILE_LIMIT)
+            data = read_project_file(absolute)
         except UnreadableFile as exc:
             raise ConfigError(f"{where}: requirements file {display} {exc.reason}") from None
         entry = ReadFile(display, decode_requirements(data, display), where if parent else None)

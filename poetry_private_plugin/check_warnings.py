@@ -65,14 +65,10 @@ class Finding:
 def credential_urls(path: Path, shown_name: str) -> list[Finding]:
     """Every URL in the file that carries a credential (comments included: a commented-out
     token is still committed). `shown_name` is the file as messages name it."""
-    from keyring_backend.regular_files import (
-        PROJECT_FILE_LIMIT,
-        UnreadableFile,
-        read_regular_file,
-    )
+    from keyring_backend.regular_files import UnreadableFile, read_project_file
 
     try:  # regular files only: a FIFO poetry.lock would hang the check
-        text = read_regular_file(path, PROJECT_FILE_LIMIT).decode("utf-8", errors="replace")
+        text = read_project_file(path).decode("utf-8", errors="replace")
     except UnreadableFile:
         return []
     lock = path.name.endswith(".lock")
@@ -145,14 +141,10 @@ def locked_packages(lock_file: Path) -> Optional[dict[str, list[str]]]:
         import tomllib
     else:
         import tomli as tomllib
-    from keyring_backend.regular_files import (
-        PROJECT_FILE_LIMIT,
-        UnreadableFile,
-        read_regular_file,
-    )
+    from keyring_backend.regular_files import UnreadableFile, read_project_file
 
     try:  # regular files only: a FIFO poetry.lock would hang the check
-        data = tomllib.loads(read_regular_file(lock_file, PROJECT_FILE_LIMIT).decode("utf-8"))
+        data = tomllib.loads(read_project_file(lock_file).decode("utf-8"))
     except (UnreadableFile, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     found: dict[str, list[str]] = {}

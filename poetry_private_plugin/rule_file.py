@@ -42,14 +42,10 @@ def read_toml_text(path: Path, *, may_create: bool = False) -> tuple[str, bool]:
     """The file's text and whether it exists. Regular UTF-8 files only (TOML is UTF-8):
     a FIFO would hang us, and the bytes of a broken file are never quoted (a position
     only: they could be part of a literal secret)."""
-    from keyring_backend.regular_files import (
-        PROJECT_FILE_LIMIT,
-        UnreadableFile,
-        read_regular_file,
-    )
+    from keyring_backend.regular_files import UnreadableFile, read_project_file
 
     try:
-        data = read_regular_file(path, PROJECT_FILE_LIMIT)
+        data = read_project_file(path)
     except UnreadableFile as exc:
         if exc.missing and may_create:
             return "", False

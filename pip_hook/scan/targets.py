@@ -122,14 +122,10 @@ def includes(text: str, path: Path) -> list[Path]:
 def read_text(path: Path) -> str:
     """A file's text: UTF-8 (with or without BOM), else Latin-1, which decodes any bytes.
     Regular files of at most 16 MiB only (regular_files.py): a FIFO would hang the scan."""
-    from keyring_backend.regular_files import (
-        PROJECT_FILE_LIMIT,
-        UnreadableFile,
-        read_regular_file,
-    )
+    from keyring_backend.regular_files import UnreadableFile, read_project_file
 
     try:
-        data = read_regular_file(path, PROJECT_FILE_LIMIT)
+        data = read_project_file(path)
     except UnreadableFile as exc:
         raise ScanError(f"{os.fspath(path)} {exc.reason}") from None
     try:
