@@ -173,8 +173,7 @@ class Doctor:
         from keyring_backend.regular_files import UnreadableFile, read_project_file
 
         try:
-            text = decode_requirements(read_project_file(absolute),
-                                       display)
+            text = decode_requirements(read_project_file(absolute), display)
         except UnreadableFile as exc:
             self.report.problem(dr.FILES, dr.ERROR, f"{where}: requirements file {display} "
                                                     f"{exc.reason}")

@@ -219,16 +219,11 @@ def as_written(parts: list[Arg], written: Optional[str],
         before = reqfile_args(shlex.split(break_args_options(written)[1]))
     except ValueError:
         before = []
-    shown: list[Optional[str]] = []
-    for index, part in enumerate(parts):
-        # Parts line up until a value with a space or a quote split differently.
-        same = index < len(before) and all(
-            b.name == p.name for b, p in zip(before[:index + 1], parts[:index + 1]))
-        if not same:
-            shown.append(f"<named on {where}>")
-        else:
-            shown.append(None if before[index].value == part.value else before[index].value)
-    return shown
+    # Parts line up until a value with a space or a quote split the line differently.
+    aligned = next((i for i, (b, p) in enumerate(zip(before, parts)) if b.name != p.name),
+                   min(len(before), len(parts)))
+    return [(None if before[i].value == part.value else before[i].value) if i < aligned
+            else f"<named on {where}>" for i, part in enumerate(parts)]
 
 
 def display_path(absolute: str, cwd: Path) -> str:
