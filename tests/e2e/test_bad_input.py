@@ -211,6 +211,9 @@ CASES: dict[str, Case] = {
     "commands-run-not-a-list": Case(
         "pip-private", ("render", "-r", "r.txt"), "[commands.x]", {"r.txt": "acme\n"},
         user_config=b"[commands.x]\nrun = 5\n", owner="trust (config key types)"),
+    "vault-addr-not-a-string": Case(
+        "pip-private", ("render", "-r", "r.txt"), "addr", {"r.txt": "acme\n"},
+        user_config=b"[vault]\naddr = 5\n", owner="trust (config key types)"),
     "vault-cacert-missing": Case(
         "pip-private", ("install", "-r", "r.txt"), "VAULT_CACERT",
         {"r.txt": "acme==${vault:secret/ci#v}\n"},
