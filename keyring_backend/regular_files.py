@@ -6,7 +6,9 @@ ends), or a file of gigabytes. Before this module such a path hung pip-private, 
 memory until the machine gave up. Now:
 
 - the path is `stat`ed first and anything but a regular file is refused unopened (as
-  root, opening a device can act: `/dev/watchdog` arms a reboot timer);
+  root, opening a device can act: `/dev/watchdog` arms a reboot timer) -- except the null
+  device, which reads as empty, as it does for pip (`-c /dev/null` is a common
+  placeholder);
 - it is then opened with `O_NONBLOCK` (a FIFO swapped in after the `stat` cannot block
   the `open`) and checked again with `fstat`, which is what counts;
 - at most `limit` bytes are read: a file that grows past it (or a `/proc`-like file
@@ -53,7 +55,10 @@ class UnreadableFile(PrivatePackagesError):
 def read_regular_file(path: Union[str, os.PathLike[str]], limit: int) -> bytes:
     """The bytes of `path`, a regular file of at most `limit` bytes; else `UnreadableFile`."""
     try:
-        _refuse_special(os.stat(path).st_mode)
+        info = os.stat(path)
+        if _is_null_device(info):  # `-c /dev/null`, a common placeholder: pip reads ""
+            return b""
+        _refuse_special(info.st_mode)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
                      | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
@@ -83,6 +88,16 @@ def read_regular_file(path: Union[str, os.PathLike[str]], limit: int) -> bytes:
 def read_project_file(path: Union[str, os.PathLike[str]]) -> bytes:
     """A requirements, pyproject.toml, lock or rule file: regular, at most 16 MiB."""
     return read_regular_file(path, PROJECT_FILE_LIMIT)
+
+
+def _is_null_device(info: os.stat_result) -> bool:
+    if not stat.S_ISCHR(info.st_mode):
+        return False
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return (info.st_rdev, info.st_dev, info.st_ino) == (null.st_rdev, null.st_dev, null.st_ino)
 
 
 def _refuse_special(mode: int) -> None:

@@ -80,6 +80,13 @@ def test_special_files_are_refused_and_nothing_blocks(tmp_path: Path, kind: str,
     assert result.stdout == f"{reason} {kind == 'missing'}\n"
 
 
+def test_the_null_device_reads_as_empty(tmp_path: Path) -> None:
+    """`-c /dev/null` stands in for "no constraints" in many tox and CI configs."""
+    (tmp_path / "none.txt").symlink_to(os.devnull)
+    assert read_regular_file(os.devnull, MIB) == b""
+    assert read_regular_file(tmp_path / "none.txt", MIB) == b""
+
+
 def test_a_fifo_swapped_in_after_the_check_is_caught_by_fstat(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The race the O_NONBLOCK open closes: stat saw a regular file, open gets a FIFO."""
