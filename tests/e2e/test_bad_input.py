@@ -61,6 +61,7 @@ class Case:
     one_line: bool = True  # doctor prints a report, not one line
     never: tuple[str, ...] = ()  # more text that must not show (parts of a secret)
     owner: Optional[str] = None
+    stdin: Optional[str] = None  # piped in; else stdin is /dev/null
 
 
 def nested(depth: int, last: str) -> dict[str, Content]:
@@ -119,9 +120,10 @@ CASES: dict[str, Case] = {
     "include-dev-zero": Case(
         "pip-private", ("install", "-r", "r.txt"), "r.txt:1: requirements file /dev/zero "
         "is a character device", {"r.txt": "-r /dev/zero\n"}),
-    "include-dev-stdin": Case(
-        "pip-private", ("install", "-r", "r.txt"), "/dev/stdin is a",
-        {"r.txt": "-r /dev/stdin\n"}),
+    "include-dev-stdin-pipe": Case(
+        "pip-private", ("install", "-r", "r.txt"),
+        "requirements file /dev/stdin is a FIFO (named pipe), not a regular file",
+        {"r.txt": "-r /dev/stdin\n"}, stdin="acme\n"),
     "req-huge": Case(
         "pip-private", ("install", "-r", "r.txt"), "big.txt is larger than 16 MiB",
         {"r.txt": "-r big.txt\n", "big.txt": Sparse(17 * MIB)}),
@@ -309,7 +311,8 @@ def test_bad_input(case: Case, clients: Clients, client_env: dict[str, str],
                              *(fill(a, values) for a in case.args)],
                             cwd=project, env=env, capture_output=True, text=True,
                             errors="replace", timeout=TIMEOUT, check=False,
-                            stdin=subprocess.DEVNULL)
+                            **({"input": case.stdin} if case.stdin is not None
+                               else {"stdin": subprocess.DEVNULL}))
 
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
