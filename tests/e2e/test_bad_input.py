@@ -205,7 +205,22 @@ CASES: dict[str, Case] = {
         "pip-private", ("install", "-r", "r.txt"), "cannot hold rendered requirements files",
         {"r.txt": "acme==${CANARY}\n"},
         {**PIPS_OWN_PYTHON, "XDG_RUNTIME_DIR": "{tmp}/absent"}),
-    # --- owned by other engineers (#13): strict xfails until their work lands ---
+    # --- Vault inputs (the poetry engineer's #13 items, landed) ---
+    "vault-addr-not-a-string": Case(
+        "pip-private", ("render", "-r", "r.txt"), "Vault setting addr must be a string",
+        {"r.txt": "acme==${vault:secret/ci#v}\n"}, {"VAULT_TOKEN": "{canary}"},
+        user_config=b"[vault]\naddr = 5\n"),
+    "vault-cacert-missing": Case(
+        "pip-private", ("install", "-r", "r.txt"), "VAULT_CACERT",
+        {"r.txt": "acme==${vault:secret/ci#v}\n"},
+        {"VAULT_ADDR": "https://127.0.0.1:9", "VAULT_TOKEN": "{canary}",
+         "VAULT_CACERT": "{tmp}/absent.pem"}),
+    "vault-token-not-latin1": Case(
+        "pip-private", ("install", "-r", "r.txt"), "VAULT_TOKEN",
+        {"r.txt": "acme==${vault:secret/ci#v}\n"},
+        {"VAULT_ADDR": "http://127.0.0.1:9", "VAULT_TOKEN": "tok\u20ac{canary}"},
+        never=("\u20ac", "\\u20ac", "position")),
+    # --- other engineers' #13 items: strict xfails (owner) until their work lands ---
     "pyproject-not-utf8": Case(
         "pip-private", ("render", "-r", "r.txt"), "pyproject.toml",
         {"r.txt": "acme\n", "pyproject.toml": b'[project]\nname = "caf\xe9"\n'},
@@ -213,19 +228,6 @@ CASES: dict[str, Case] = {
     "commands-run-not-a-list": Case(
         "pip-private", ("render", "-r", "r.txt"), "[commands.x]", {"r.txt": "acme\n"},
         user_config=b"[commands.x]\nrun = 5\n", owner="trust (config key types)"),
-    "vault-addr-not-a-string": Case(
-        "pip-private", ("render", "-r", "r.txt"), "addr", {"r.txt": "acme\n"},
-        user_config=b"[vault]\naddr = 5\n", owner="trust (config key types)"),
-    "vault-cacert-missing": Case(
-        "pip-private", ("install", "-r", "r.txt"), "VAULT_CACERT",
-        {"r.txt": "acme==${vault:secret/ci#v}\n"},
-        {"VAULT_ADDR": "https://127.0.0.1:9", "VAULT_TOKEN": "{canary}",
-         "VAULT_CACERT": "{tmp}/absent.pem"}, owner="poetry (Vault inputs)"),
-    "vault-token-not-latin1": Case(
-        "pip-private", ("install", "-r", "r.txt"), "VAULT_TOKEN",
-        {"r.txt": "acme==${vault:secret/ci#v}\n"},
-        {"VAULT_ADDR": "http://127.0.0.1:9", "VAULT_TOKEN": "tok\u20ac{canary}"},
-        never=("\u20ac", "\\u20ac", "position"), owner="poetry (Vault inputs)"),
 }
 
 
