@@ -17,7 +17,7 @@ from typing import Optional
 
 from .errors import ConfigError
 from .records import field, record
-from .urls import DEFAULT_PORTS, Location, is_loopback, parse_location, path_within
+from .urls import DEFAULT_PORTS, Location, is_loopback, parse_location
 
 DEFAULT_USERNAME = "__token__"
 
@@ -71,7 +71,7 @@ class CredentialRule:
         return (
             loc.scheme == mine.scheme
             and loc.port == mine.port
-            and path_within(loc.path or "", mine.path or "")
+            and loc.lies_within(mine.path or "")
         )
 
 
@@ -90,6 +90,10 @@ def make_rule(
     loc = parse_location(url) if "://" in url else None
     if loc is None or loc.scheme is None:
         raise ConfigError(f"{origin}: url must be an http(s) URL such as https://host/simple")
+    if loc.ambiguous:
+        raise ConfigError(f"{origin}: the path of url {loc} could be read in more than one "
+                          "way by servers (an encoded '/' next to '.' or '..', '..;', double "
+                          "encoding); write it plainly")
     if loc.scheme == "http" and not (allow_http or is_loopback(loc.host)):
         raise ConfigError(
             f"{origin}: refusing to send a credential over plain http to {loc.host}; "

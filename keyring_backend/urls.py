@@ -5,6 +5,11 @@ Callers send full URLs (pip's index URL with a trailing slash, poetry's file URL
 netloc (pip's and poetry's fallback). Keys are normalised the way uv-auth's realm is:
 lower-case scheme and host, explicit default port, no userinfo, query or fragment, and a
 path without dot segments, duplicate or trailing slashes.
+
+The path is read the way the server will read it (paths.py): percent-decoded, so
+`/groups/12/%2e%2e/123` is `/groups/123`. A path that servers could read in more than one
+way is marked `ambiguous` and lies within no path prefix (DESIGN.md: a credential goes
+only to its prefix, so when in doubt it does not go).
 """
 
 from __future__ import annotations
@@ -14,7 +19,11 @@ import re
 from typing import Optional
 from urllib.parse import urlsplit
 
+from .paths import normalise_path, path_within, server_path
 from .records import record
+
+__all__ = ["DEFAULT_PORTS", "Location", "is_loopback", "normalise_path", "parse_location",
+           "path_within"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _NETLOC = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>\d{1,5}))?")
@@ -28,6 +37,7 @@ class Location:
     host: str
     port: Optional[int]  # None only for a netloc without an explicit port
     path: Optional[str]  # "" for the root, "/a/b" otherwise
+    ambiguous: bool = False  # servers may read the path differently (paths.py)
 
     @property
     def is_loopback(self) -> bool:
@@ -44,6 +54,13 @@ class Location:
 
     def __str__(self) -> str:
         return self.origin if self.scheme is None else f"{self.origin}{self.path or '/'}"
+
+    def lies_within(self, prefix: str) -> bool:
+        """Whether this path is `prefix` or below it, as every server will read it: an
+        ambiguous path lies only within the empty prefix (the whole origin)."""
+        if not prefix:
+            return True
+        return not self.ambiguous and path_within(self.path or "", prefix)
 
 
 def is_loopback(host: str) -> bool:
@@ -85,32 +102,15 @@ def _parse_url(url: str) -> Optional[Location]:
     host = parts.hostname
     if ":" in host:  # urlsplit drops the brackets of an IPv6 literal
         host = f"[{host}]"
+    path = server_path(parts.path)
     return Location(
         scheme,
         _norm_host(host),
         port if port is not None else DEFAULT_PORTS[scheme],
-        normalise_path(parts.path),
+        path if path is not None else normalise_path(parts.path),
+        ambiguous=path is None,
     )
 
 
 def _norm_host(host: str) -> str:
     return host.lower().rstrip(".")
-
-
-def normalise_path(path: str) -> str:
-    """Remove dot segments, empty segments and the trailing slash: `/a//b/../c/` -> `/a/c`."""
-    out: list[str] = []
-    for segment in path.split("/"):
-        if segment in ("", "."):
-            continue
-        if segment == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(segment)
-    return "/" + "/".join(out) if out else ""
-
-
-def path_within(path: str, prefix: str) -> bool:
-    """True when `path` equals `prefix` or lies below it on a `/` boundary (`/a` vs `/ab`)."""
-    return not prefix or path == prefix or path.startswith(prefix + "/")
