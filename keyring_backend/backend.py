@@ -84,6 +84,11 @@ class PrivatePackagesKeyring(KeyringBackend):
         credential = self.store.credential_for(service, username)
         if credential is None:
             return None
+        # The client that asked (pip with the import provider, poetry, twine) caches the
+        # answer per host: from now on its requests keep the credential within the rule.
+        from .guard import install_in_clients
+
+        install_in_clients()
         return SimpleCredential(credential.username, credential.password.reveal())
 
     def _warn(self, exc: BaseException) -> None:

@@ -101,9 +101,19 @@ class CredentialStore:
             from .errors import UnresolvedReference
 
             raise UnresolvedReference(f"password of {rule.origin} resolved to an empty value")
+        from . import guard
+
+        # Every credential we hand out is remembered, so that where we run inside the
+        # client its requests keep it only within this rule (guard.py).
+        guard.remember(username, password.reveal(), rule,
+                       secret_username=not _is_literal(rule.username, rule.origin))
         log = quiet_logger()
         if log is not None and log.isEnabledFor(level := info_level()):
             providers = ", ".join(r.display for r in template.references) or "a literal"
             log.log(level, "private-packages: credential for %s from %s (%s)", rule.url,
                     providers, rule.origin)
         return Credential(username, password, rule)
+
+
+def _is_literal(template: str, origin: str) -> bool:
+    return parse_template(template, f"username of {origin}").is_literal

@@ -172,6 +172,10 @@ def assert_logs_clean(caplog: pytest.LogCaptureFixture, secrets: dict[str, str])
         ("https://upload.example.com/other/", None, None),
         ("http://upload.example.com/legacy/", "uploader", None),  # never https -> http
         ("https://gitlab.example.com/api/v4/projects/8/packages/pypi/simple/", None, None),
+        # a path that leaves the prefix as the server reads it (poetry asks with file URLs)
+        (GITLAB + "/%2e%2e/%2e%2e/8/packages/pypi/files/x.whl#sha256=ab", None, None),
+        (GITLAB + "/..;/..;/8/packages/pypi/files/x.whl", None, None),
+        (GITLAB + "/files/%2E%2e/simple/", None, ("gitlab-ci-token", "CI_JOB_TOKEN")),
         (f"{NEXUS}-public/simple/", None, None),
         ("system", "user", None),
         ("", None, None),
@@ -381,3 +385,32 @@ def test_a_username_mismatch_logs_no_token_username(tmp_path: Path,
     assert store.credential_for("https://pypi.fury.io/acme/", other) is None
     assert "binds user" in logs.text
     assert_logs_clean(logs, {"token": token, "other": other})
+
+
+def test_an_answer_guards_the_requests_the_client_has_loaded(
+        backend: PrivatePackagesKeyring, secrets: dict[str, str]) -> None:
+    """The backend inside pip (import provider), poetry or twine: once it answered, that
+    process's requests keep the credential within the rule (guard.py)."""
+    import requests.adapters
+
+    from keyring_backend import guard
+
+    class Adapter(requests.adapters.HTTPAdapter):
+        pass
+
+    original = requests.adapters.HTTPAdapter
+    requests.adapters.HTTPAdapter = Adapter  # type: ignore[misc]
+    try:
+        assert not guard.is_installed(Adapter)
+        assert backend.get_credential("https://pypi.org/simple/", None) is None
+        assert not guard.is_installed(Adapter)  # no answer: nothing to guard
+        assert backend.get_credential(GITLAB + "/simple/", None) is not None
+        assert guard.is_installed(Adapter)
+        header = "Basic " + __import__("base64").b64encode(
+            f"gitlab-ci-token:{secrets['CI_JOB_TOKEN']}".encode()).decode()
+        assert guard.may_carry(GITLAB + "/files/x.whl", header)
+        assert not guard.may_carry("http://gitlab.example.com/api/v4/projects/7/", header)
+        assert not guard.may_carry(GITLAB.replace("/7/", "/8/") + "/files/x.whl", header)
+    finally:
+        requests.adapters.HTTPAdapter = original  # type: ignore[misc]
+        guard.forget_all()

@@ -1,0 +1,152 @@
+"""Where a request leaves the client: a credential of ours travels only inside its rules.
+
+Clients cache what the backend answered per host (pip by netloc, poetry by host) and send
+it on: to other paths of the host, to another port, to the plain-http side of an https
+index. Checking where the backend answers is not enough (STYLE.md 14), so where we run
+inside the client -- pip-private, the poetry hook, and the backend once a client has
+imported it -- `install` wraps the `send` of requests' `HTTPAdapter` class, which every
+request passes through: pip's 401 retry (`resp.connection.send`), redirects, poetry's
+sessions. A request whose `Authorization` header carries a credential this process
+resolved from a rule keeps it only when its URL lies within one of the rules that
+credential came from (rules.py: same scheme, host and port; the path prefix as the server
+reads it, paths.py). Otherwise the header is removed and one debug line names the rule
+and the URL, never the value. A credential that is not ours (your own http-basic) is left
+alone.
+
+What it remembers (`remember`, called by store.py for every credential it resolves):
+the SHA-256 of each password, and of each username that came from a reference
+(registries that take the token as the username), with the rules it came from. Digests,
+not values, and in memory only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:
+    from .rules import CredentialRule
+
+#: requests' adapter modules a client may have loaded: pip's vendored copy, and the one
+#: poetry and twine use.
+ADAPTER_MODULES = ("pip._vendor.requests.adapters", "requests.adapters")
+_MARK = "_private_packages_guard"
+_bound: dict[bytes, tuple[CredentialRule, ...]] = {}
+
+
+def remember(username: str, password: str, rule: CredentialRule, *,
+             secret_username: bool) -> None:
+    """Record that `rule` resolved to this credential in this process."""
+    for value in (password, username) if secret_username else (password,):
+        if value:
+            key = _digest(value)
+            known = _bound.get(key, ())
+            if rule not in known:
+                _bound[key] = (*known, rule)
+
+
+def rules_of(authorization: str) -> Optional[tuple[CredentialRule, ...]]:
+    """The rules whose credential this `Authorization` header carries; None when it
+    carries none of ours."""
+    if not _bound:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() != "basic":
+        return _bound.get(_digest(value))  # `Bearer TOKEN`, `token TOKEN`
+    import base64
+    import binascii
+
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    # requests encodes Basic credentials as latin-1; other clients use UTF-8.
+    texts = {raw.decode("latin-1")}
+    with contextlib.suppress(UnicodeDecodeError):
+        texts.add(raw.decode("utf-8"))
+    found: tuple[CredentialRule, ...] = ()
+    for text in texts:
+        user, _, password = text.partition(":")
+        for part in (password, user):
+            found += tuple(r for r in _bound.get(_digest(part), ()) if r not in found)
+    return found or None
+
+
+def may_carry(url: str, authorization: str) -> bool:
+    """Whether a request to `url` may keep this `Authorization` header."""
+    rules = rules_of(authorization)
+    if rules is None:
+        return True  # not ours to judge
+    from .urls import parse_location
+
+    location = parse_location(url)
+    if location is None or location.scheme is None:
+        return False
+    return any(rule.matches(location) for rule in rules)
+
+
+def check(request: Any) -> None:
+    """Remove the `Authorization` header of a requests `PreparedRequest` that may not
+    carry it (`may_carry`)."""
+    header = request.headers.get("Authorization")
+    if not header or may_carry(request.url or "", header):
+        return
+    del request.headers["Authorization"]
+    from .logs import quiet_logger
+
+    log = quiet_logger()
+    if log is not None:
+        from .urls import parse_location
+
+        rules = rules_of(header) or ()
+        where = parse_location(request.url or "")
+        log.debug("private-packages: not sending the credential of %s to %s: outside %s",
+                  ", ".join(r.origin for r in rules), where or "a URL that is not http(s)",
+                  ", ".join(r.url for r in rules))
+
+
+def install(adapter_class: type) -> None:
+    """Check every request an adapter class (and its subclasses) sends; idempotent."""
+    send: Optional[Callable[..., Any]] = getattr(adapter_class, "send", None)
+    if send is None or getattr(send, _MARK, False):
+        return
+
+    def guarded_send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if _bound:  # nothing resolved yet: nothing of ours to check
+            check(request)
+        return send(self, request, *args, **kwargs)
+
+    setattr(guarded_send, _MARK, True)
+    guarded_send.__wrapped__ = send  # type: ignore[attr-defined]
+    guarded_send.__doc__ = send.__doc__
+    adapter_class.send = guarded_send  # type: ignore[attr-defined]
+
+
+def install_in_clients() -> bool:
+    """Install on every requests copy this process has loaded (never importing one);
+    True when at least one is guarded."""
+    guarded = False
+    for name in ADAPTER_MODULES:
+        module = sys.modules.get(name)
+        adapter = getattr(module, "HTTPAdapter", None)
+        if isinstance(adapter, type):
+            install(adapter)
+            guarded = True
+    return guarded
+
+
+def is_installed(adapter_class: type) -> bool:
+    return bool(getattr(getattr(adapter_class, "send", None), _MARK, False))
+
+
+def forget_all() -> None:
+    """Forget every credential (tests; a long-lived process after a run)."""
+    _bound.clear()
+
+
+def _digest(value: str) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
