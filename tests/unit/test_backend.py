@@ -395,8 +395,9 @@ def test_an_answer_guards_the_requests_the_client_has_loaded(
 
     from keyring_backend import guard
 
-    class Adapter(requests.adapters.HTTPAdapter):
-        pass
+    class Adapter:  # stands in for requests' class (the real one may be guarded already)
+        def send(self, request: object) -> None:
+            pass
 
     original = requests.adapters.HTTPAdapter
     requests.adapters.HTTPAdapter = Adapter  # type: ignore[misc]
