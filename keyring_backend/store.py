@@ -15,7 +15,7 @@ from .config import Config, load_config
 from .logs import info_level, quiet_logger
 from .providers import ResolveContext, render_template
 from .records import field, record
-from .references import parse_template
+from .references import Reference, Template, parse_template
 from .rules import CredentialRule, Layer
 from .secret import Secret
 from .urls import parse_location
@@ -97,7 +97,7 @@ class CredentialStore:
         username = self.username_for(rule)
         template = parse_template(rule.password, f"password of {rule.origin}")
         password = render_template(template, self.context_for(rule, "password"))
-        if not password:
+        if not password and not (username and _empty_allowed(template)):
             from .errors import UnresolvedReference
 
             raise UnresolvedReference(f"password of {rule.origin} resolved to an empty value")
@@ -117,3 +117,10 @@ class CredentialStore:
 
 def _is_literal(template: str, origin: str) -> bool:
     return parse_template(template, f"username of {origin}").is_literal
+
+
+def _empty_allowed(template: Template) -> bool:
+    """`password = "${NAME:-}"` and nothing else: an empty password on purpose (a registry
+    that takes the token as the username; pip-private's lifted `https://TOKEN@host`)."""
+    parts = template.parts
+    return len(parts) == 1 and isinstance(parts[0], Reference) and parts[0].fallback == ""

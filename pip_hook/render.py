@@ -28,11 +28,11 @@ from keyring_backend.providers import ResolveContext
 from keyring_backend.records import field, record
 from keyring_backend.settings import Settings
 
+from .lifting import LiftedCredential
 from .nested import Steps, run_nested
 from .pipargs import INCLUDES, Arg, join_args, reqfile_args
 from .reqfile import (
     PIP_ENV_VAR_RE,
-    GitCredential,
     RenderedLine,
     RenderError,
     decode_requirements,
@@ -42,7 +42,7 @@ from .reqfile import (
 
 #: Receives (display name, rendered text), returns the path pip should read.
 Sink = Callable[[str, str], str]
-_URL_SCHEMES = ("http://", "https://", "file:")
+_URL_SCHEMES = ("http://", "https://", "file:")  # compared lower-cased, as pip does
 
 
 @record
@@ -78,7 +78,9 @@ class Renderer:
     files: list[RenderedFile] = field(default_factory=list)
     #: (where, NAME, inside a substituted value): `${NAME}` that pip would expand itself
     pip_expandable: list[tuple[str, str, bool]] = field(default_factory=list)
-    git_credentials: list[GitCredential] = field(default_factory=list, repr=False)
+    git_credentials: list[LiftedCredential] = field(default_factory=list, repr=False)
+    url_credentials: list[LiftedCredential] = field(default_factory=list, repr=False)
+    lift_urls: bool = False  # take credentials out of http(s) URLs too (lifting.py)
     read: list[ReadFile] = field(default_factory=list, repr=False)  # every file, pip's order
     _done: dict[str, str] = field(default_factory=dict)  # absolute path -> path pip reads
     _shown: dict[str, str] = field(default_factory=dict)  # secret-built path -> as written
@@ -90,7 +92,8 @@ class Renderer:
 
     def _include(self, target: str, parent: Optional[str], where: str,
                  stack: tuple[str, ...], shown: Optional[str]) -> Steps[str]:
-        if target.startswith(_URL_SCHEMES) or (parent and parent.startswith(_URL_SCHEMES)):
+        if target.lower().startswith(_URL_SCHEMES) or (
+                parent and parent.lower().startswith(_URL_SCHEMES)):
             # pip fetches remote files itself; they are not ours to render
             self.read.append(ReadFile(shown or target, "", where if parent else None,
                                       remote=True))
@@ -126,7 +129,7 @@ class Renderer:
         """Render one command-line value (a requirement or an option's value)."""
         ctx = ResolveContext(env=self.env, where=where, settings=self.settings,
                              allow_commands=True, base_dir=self.cwd)
-        rendered = render_line(value, ctx)
+        rendered = render_line(value, ctx, lift_urls=self.lift_urls)
         self._collect(rendered, where)
         return rendered.text
 
@@ -144,7 +147,7 @@ class Renderer:
                 # not run `${cmd:...}` commands (DESIGN.md); the command line may.
                 ctx = ResolveContext(env=self.env, where=line_where, settings=self.settings,
                                      allow_commands=False, base_dir=base_dir)
-                rendered = render_line(line, ctx)
+                rendered = render_line(line, ctx, lift_urls=self.lift_urls)
                 changed = changed or bool(rendered.values) or rendered.text != line
                 self._collect(rendered, line_where)
             new_text = rendered.text
@@ -200,6 +203,7 @@ class Renderer:
         self.values += rendered.values
         self.env_names |= rendered.env_names
         self.git_credentials += rendered.git_credentials
+        self.url_credentials += rendered.url_credentials
         self.pip_expandable += [(where, m["name"], any(m[0] in v for v in rendered.values))
                                 for m in PIP_ENV_VAR_RE.finditer(rendered.text)]
 

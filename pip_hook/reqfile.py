@@ -15,21 +15,24 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterable, Iterator
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from keyring_backend.errors import ConfigError, ReferenceSyntaxError, UnresolvedReference
 from keyring_backend.providers import ResolveContext, resolve_reference
 from keyring_backend.records import field, record
 from keyring_backend.references import Reference, parse_template
 
-COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+from .lifting import LiftedCredential, lift_credentials
+
+#: pip's `(^|\s+)#.*$`, with the same matches: a match may only start where a run of
+#: whitespace starts, so a long run of spaces costs linear time, not quadratic.
+COMMENT_RE = re.compile(r"(^|(?<!\s)\s+)#.*$")
 #: What pip itself expands in a requirements file (upper-case names only).
 PIP_ENV_VAR_RE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _AUTHORITY_END = re.compile(r"[/?#\s]")
 _PLACEHOLDER = "\x00"
-_GIT_USERINFO = re.compile(r"git\+(?P<scheme>https?)://(?P<userinfo>[^/@\s]+)@"
-                           r"(?P<host>[^/\s?#@]+)(?P<path>[^\s?#]*)")
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_BE, "utf-32-be"),
          (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
          (codecs.BOM_UTF16_LE, "utf-16-le"))
@@ -50,29 +53,8 @@ class RenderedLine:
     text: str = field(repr=False)  # holds the substituted values
     values: list[str] = field(default_factory=list, repr=False)  # every substituted value
     env_names: set[str] = field(default_factory=set)  # variables read as secrets
-    git_credentials: list[GitCredential] = field(default_factory=list)
-
-
-@record(frozen=True)
-class GitCredential:
-    """A credential lifted out of a `git+` URL, for git's credential helper to answer."""
-
-    url: str  # scheme://host[:port]/path of the repository, no userinfo, no @rev
-    username: str = field(repr=False)
-    password: str = field(repr=False)
-
-    def rule_env(self, rule_prefix: str, value_prefix: str) -> dict[str, str]:
-        """An env-defined rule (config.py) for this credential, for git's environment. The
-        values sit in variables of their own (`<value_prefix>USER`/`TOKEN`), so the rule
-        itself holds references only, like every rule."""
-        env = {f"{rule_prefix}URL": self.url,
-               f"{rule_prefix}USERNAME": "${" + value_prefix + "USER}",
-               f"{rule_prefix}PASSWORD": "${" + value_prefix + "TOKEN}",
-               f"{value_prefix}USER": self.username,
-               f"{value_prefix}TOKEN": self.password}
-        if self.url.startswith("http:"):  # the user's own URL already used http
-            env[f"{rule_prefix}ALLOW_HTTP"] = "true"
-        return env
+    git_credentials: list[LiftedCredential] = field(default_factory=list)
+    url_credentials: list[LiftedCredential] = field(default_factory=list)
 
 
 def decode_requirements(data: bytes, name: str) -> str:
@@ -151,9 +133,11 @@ def _ignore_comments(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, st
             yield number, stripped
 
 
-def render_line(line: str, ctx: ResolveContext) -> RenderedLine:
+def render_line(line: str, ctx: ResolveContext, *, lift_urls: bool = False) -> RenderedLine:
     """Resolve every reference in one logical line; raise `UnresolvedReference` subclasses.
-    `ctx.where` names the place ("requirements.txt:3") in every error."""
+    `ctx.where` names the place ("requirements.txt:3") in every error. A credential
+    substituted into a URL's userinfo is lifted out of it (lifting.py): always from
+    `git+` URLs, from `http(s)` URLs too with `lift_urls`."""
     where = ctx.where
     # A trusted host needs no credential: its userinfo is dropped, never resolved.
     line = _TRUSTED_HOST_USERINFO.sub(r"\1", line)
@@ -193,9 +177,16 @@ def render_line(line: str, ctx: ResolveContext) -> RenderedLine:
         index += 1
     result.text = "".join(out)
     if secret_in_userinfo:
-        result.text = _lift_git_credentials(result.text, result.git_credentials)
+        lifted = lift_credentials(result.text, urls=lift_urls)
+        if lifted.refused:
+            raise RenderError(f"{where}: a secret in the userinfo of a {lifted.refused[0]}:// "
+                              "URL would reach that tool's process arguments; use git, or "
+                              "a URL without the secret")
+        result.text = lifted.text
+        result.git_credentials += lifted.git
+        result.url_credentials += lifted.urls
     names = ", ".join(ref.display for ref in template.references)
-    if COMMENT_RE.search(result.text):
+    if COMMENT_RE.search(result.text):  # linear: see COMMENT_RE
         raise RenderError(f"{where}: a value substituted for {names} holds ' #', which pip "
                           "would read as the start of a comment; only values in the userinfo "
                           "of a URL (https://user:${TOKEN}@host/) are percent-encoded")
@@ -203,25 +194,6 @@ def render_line(line: str, ctx: ResolveContext) -> RenderedLine:
         raise RenderError(f"{where}: a value substituted for {names} ends with '\\', which "
                           "pip would read as a line continuation")
     return result
-
-
-def _lift_git_credentials(text: str, found: list[GitCredential]) -> str:
-    """Take the userinfo out of `git+http(s)://` URLs: pip would hand the URL to git, whose
-    argv and `.git/config` any local user can read. git gets the credential from
-    `git-credential-private-packages` instead (run.py registers it). A token alone in the
-    userinfo (`https://TOKEN@host`) becomes both username and password: hosts that accept a
-    token as the username (GitHub, Azure DevOps) ignore the username when the password is a
-    token, and GitLab needs it as the password."""
-    def lift(match: re.Match[str]) -> str:
-        scheme, userinfo, host, path = match.group("scheme", "userinfo", "host", "path")
-        user, colon, password = userinfo.partition(":")
-        user, password = unquote(user), unquote(password)
-        repository = path.rsplit("@", 1)[0] if "@" in path else path
-        found.append(GitCredential(f"{scheme}://{host}{repository}", user,
-                                   password if colon else user))
-        return f"git+{scheme}://{host}{path}"
-
-    return _GIT_USERINFO.sub(lift, text)
 
 
 def _recorded(ref: Reference, ctx: ResolveContext) -> bool:
@@ -244,21 +216,41 @@ class _Userinfo:
 
 def _userinfo_of(skeleton: str) -> dict[int, _Userinfo]:
     """Map each placeholder (by index) that stands in the userinfo of a URL to that
-    userinfo. Decided on the template, before substitution: a value may hold `@` or `/`."""
+    userinfo. Decided on the template, before substitution: a value may hold `@` or `/`.
+    Linear in the line's length (an 80,000-character line once took seconds)."""
+    import bisect
+
     positions = [i for i, ch in enumerate(skeleton) if ch == _PLACEHOLDER]
     found: dict[int, _Userinfo] = {}
-    for scheme in _SCHEME.finditer(skeleton):
-        start = scheme.end()
+    for start in _authorities(skeleton):
         end_match = _AUTHORITY_END.search(skeleton, start)
         end = end_match.start() if end_match else len(skeleton)
         at = skeleton.rfind("@", start, end)
         if at < 0:
             continue
         info = _Userinfo(open=":" not in skeleton[start:at])
-        for placeholder_index, pos in enumerate(positions):
-            if start <= pos < at:
-                found[placeholder_index] = info
+        first = bisect.bisect_left(positions, start)
+        for placeholder_index in range(first, bisect.bisect_left(positions, at)):
+            found[placeholder_index] = info
     return found
+
+
+def _authorities(text: str) -> Iterator[int]:
+    """Where each authority starts: after every `scheme://` (RFC 3986: a letter, then
+    letters, digits, `+`, `.`, `-`), as a left-to-right regex search finds them. Found from
+    each `://` backwards, so a long run of letters is read once, not once per letter."""
+    lower = 0  # the end of the previous match: a scheme never reaches back past it
+    sep = text.find("://")
+    while sep >= 0:
+        start = sep
+        while start > lower and text[start - 1] in _SCHEME_CHARS:
+            start -= 1
+        while start < sep and text[start] not in _LETTERS:
+            start += 1
+        if start < sep:
+            yield sep + 3
+            lower = sep + 3
+        sep = text.find("://", sep + 1)
 
 
 def _encode_userinfo(value: str, *, keep_first_colon: bool) -> tuple[str, bool]:

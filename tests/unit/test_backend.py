@@ -415,3 +415,22 @@ def test_an_answer_guards_the_requests_the_client_has_loaded(
     finally:
         requests.adapters.HTTPAdapter = original  # type: ignore[misc]
         guard.forget_all()
+
+
+@pytest.mark.parametrize(("password", "env", "answer"), [
+    ("${EMPTY_OK:-}", {}, ("tok-user-0123", "")),
+    ("${EMPTY_OK:-}", {"EMPTY_OK": "pw-0123"}, ("tok-user-0123", "pw-0123")),
+    ("${EMPTY_OK}", {"EMPTY_OK": ""}, None),
+    ("x${EMPTY_OK:-}", {}, ("tok-user-0123", "x")),
+], ids=["explicitly-empty", "set", "empty-is-an-error", "not-alone"])
+def test_an_explicitly_empty_password(tmp_path: Path, password: str, env: dict[str, str],
+                                      answer: Optional[tuple[str, str]]) -> None:
+    """`${NAME:-}` alone as a rule's password may resolve to an empty password (a registry
+    taking the token as the username; pip-private's lifted `https://TOKEN@host`)."""
+    kr = PrivatePackagesKeyring()
+    kr._store = CredentialStore(env={
+        "PRIVATE_PACKAGES_E_URL": "https://fury.example/acme", "PRIVATE_PACKAGES_E_USERNAME":
+        "${TOKEN_USER}", "PRIVATE_PACKAGES_E_PASSWORD": password, "TOKEN_USER": "tok-user-0123",
+        **env}, cwd=tmp_path)
+    credential = kr.get_credential("https://fury.example/acme/simple/", None)
+    assert (credential and (credential.username, credential.password)) == answer
