@@ -81,7 +81,11 @@ class PrivatePackagesKeyring(KeyringBackend):
             return None
         if username == POETRY_EMPTY_USERNAME:
             username = None
-        credential = self.store.credential_for(service, username)
+        # pip asks with a bare `host[:port]` for URLs outside its index URLs (find-links,
+        # direct URLs): once pip's requests are guarded, a rule for the whole origin may
+        # answer that too (rules.py `for_whole_origin`).
+        guarded = "://" not in service and _guards_pip()
+        credential = self.store.credential_for(service, username, guarded=guarded)
         if credential is None:
             return None
         # The client that asked (pip with the import provider, poetry, twine) caches the
@@ -105,3 +109,17 @@ class PrivatePackagesKeyring(KeyringBackend):
 
                 frames = "".join(traceback.format_tb(exc.__traceback__))
                 log.debug("private-packages: %s raised at\n%s", type(exc).__name__, frames)
+
+
+def _guards_pip() -> bool:
+    """Whether this process is pip (its auth module is loaded) and the guard now checks
+    its requests."""
+    import sys
+
+    if "pip._internal.network.auth" not in sys.modules:
+        return False
+    from .guard import PIP_ADAPTERS, install_in_clients, is_installed
+
+    install_in_clients()
+    adapter = getattr(sys.modules.get(PIP_ADAPTERS), "HTTPAdapter", None)
+    return isinstance(adapter, type) and is_installed(adapter)

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 #: requests' adapter modules a client may have loaded: pip's vendored copy, and the one
 #: poetry and twine use.
-ADAPTER_MODULES = ("pip._vendor.requests.adapters", "requests.adapters")
+PIP_ADAPTERS = "pip._vendor.requests.adapters"
+ADAPTER_MODULES = (PIP_ADAPTERS, "requests.adapters")
 _MARK = "_private_packages_guard"
 _bound: dict[bytes, tuple[CredentialRule, ...]] = {}
 

@@ -135,6 +135,19 @@ class RuleSet:
                 return rule
         return None
 
+    def for_whole_origin(self, loc: Location) -> Optional[CredentialRule]:
+        """For a netloc-only lookup where the guard checks every request (guard.py): a
+        rule bound to a whole origin on that host and port, https first when the netloc
+        names no port (it may mean 443 or 80). Without the guard such a lookup only gets
+        what `find` gives (module docstring)."""
+        if loc.scheme is not None:
+            return None
+        for port in (loc.port,) if loc.port is not None else (443, 80):
+            for rule in self._by_host.get(loc.host, ()):
+                if not rule.location.path and rule.location.port == port:
+                    return rule
+        return None
+
     def for_source(self, name: str) -> Optional[CredentialRule]:
         """The rule bound to a poetry/uv source by name (`source = "NAME"`), if any."""
         return next((r for r in sorted(self.rules, key=lambda r: r.layer)

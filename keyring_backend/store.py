@@ -45,8 +45,11 @@ class CredentialStore:
             self._config = load_config(self.env, self._cwd or Path.cwd())
         return self._config
 
-    def rule_for_service(self, service: str) -> Optional[CredentialRule]:
-        """The rule answering a keyring service string, or None when none is ours."""
+    def rule_for_service(self, service: str, *,
+                         guarded: bool = False) -> Optional[CredentialRule]:
+        """The rule answering a keyring service string, or None when none is ours.
+        `guarded`: the caller's requests are checked by the guard, so a netloc-only
+        lookup may also get a rule bound to a whole origin (`RuleSet.for_whole_origin`)."""
         rules = self.config.rules
         if service.startswith(POETRY_REPOSITORY_PREFIX):
             name = service[len(POETRY_REPOSITORY_PREFIX):]
@@ -57,7 +60,10 @@ class CredentialStore:
             loc = parse_location(url) if url else None
         else:
             loc = parse_location(service)
-        return rules.find(loc) if loc is not None else None
+        if loc is None:
+            return None
+        found = rules.find(loc)
+        return rules.for_whole_origin(loc) if found is None and guarded else found
 
     def context_for(self, rule: CredentialRule, part: str) -> ResolveContext:
         return ResolveContext(
@@ -72,11 +78,11 @@ class CredentialStore:
         template = parse_template(rule.username, f"username of {rule.origin}")
         return render_template(template, self.context_for(rule, "username")).reveal()
 
-    def credential_for(self, service: str,
-                       username: Optional[str] = None) -> Optional[Credential]:
+    def credential_for(self, service: str, username: Optional[str] = None, *,
+                       guarded: bool = False) -> Optional[Credential]:
         """The credential for a service string, or None when no rule binds it or the caller
         names a different user than the rule's (then it is not ours to answer)."""
-        rule = self.rule_for_service(service)
+        rule = self.rule_for_service(service, guarded=guarded)
         if rule is None:
             return None
         if username:

@@ -434,3 +434,46 @@ def test_an_explicitly_empty_password(tmp_path: Path, password: str, env: dict[s
         **env}, cwd=tmp_path)
     credential = kr.get_credential("https://fury.example/acme/simple/", None)
     assert (credential and (credential.username, credential.password)) == answer
+
+
+@pytest.mark.parametrize(("service", "inside_pip", "answer"), [
+    ("files.example", False, None),
+    ("files.example", True, "https"),  # a port-less netloc: https first
+    ("files.example:443", True, "https"),
+    ("files.example:80", True, "http"),
+    ("files.example:8443", True, None),
+    ("other.example", True, None),
+])
+def test_a_netloc_lookup_gets_a_whole_origin_rule_only_where_pip_is_guarded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: str, inside_pip: bool,
+        answer: Optional[str]) -> None:
+    """pip asks `host[:port]` for find-links and direct URLs. A rule for a whole https
+    origin answers that only inside pip whose requests the guard checks (it then keeps the
+    credential off http://host/); elsewhere the netloc rule of rules.py holds."""
+    import sys
+    import types
+
+    from keyring_backend import guard
+
+    class Adapter:
+        def send(self, request: object) -> None:
+            pass
+
+    adapters = types.ModuleType("adapters")
+    adapters.HTTPAdapter = Adapter  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, guard.PIP_ADAPTERS, adapters)
+    if inside_pip:
+        monkeypatch.setitem(sys.modules, "pip._internal.network.auth", types.ModuleType("a"))
+    else:
+        monkeypatch.delitem(sys.modules, "pip._internal.network.auth", raising=False)
+    kr = PrivatePackagesKeyring()
+    kr._store = CredentialStore(env={
+        "PRIVATE_PACKAGES_S_URL": "https://files.example", "PRIVATE_PACKAGES_S_USERNAME": "s",
+        "PRIVATE_PACKAGES_S_PASSWORD": "${S_TOKEN}", "S_TOKEN": "tok-https-0123",
+        "PRIVATE_PACKAGES_H_URL": "http://files.example", "PRIVATE_PACKAGES_H_USERNAME": "h",
+        "PRIVATE_PACKAGES_H_PASSWORD": "${H_TOKEN}", "H_TOKEN": "tok-http-0123",
+        "PRIVATE_PACKAGES_H_ALLOW_HTTP": "1"}, cwd=tmp_path)
+    credential = kr.get_credential(service, None)
+    assert (credential and credential.password) == (answer and f"tok-{answer}-0123")
+    assert guard.is_installed(Adapter) is inside_pip
+    guard.forget_all()
