@@ -13,6 +13,7 @@ How:
   processes pip starts (git, build backends), which inherit fds 1 and 2.
 - `os.environ` becomes pip's environment (consumed secret variables removed, git helper
   added): pip reads its `PIP_*` settings there, and its children inherit it.
+- The guard (keyring_backend/guard.py) checks every request pip sends.
 - SIGTERM and SIGHUP become a KeyboardInterrupt, which pip handles ("Operation cancelled
   by user"); the caller then cleans up and this returns 128 + N, as for a killed child.
   SIGINT is already a KeyboardInterrupt.
@@ -56,8 +57,9 @@ def can_run_here(python: str, env: Mapping[str, str]) -> bool:
 
 
 def run_in_process(args: Sequence[str], env: Mapping[str, str],
-                   masker_factory: Callable[[], Masker]) -> int:
-    """Run `pip ARGS` here with `env` as the environment; return pip's exit code."""
+                   masker_factory: Callable[[], Masker], *, guard: bool = False) -> int:
+    """Run `pip ARGS` here with `env` as the environment; return pip's exit code. With
+    `guard`, every request pip sends is checked first (keyring_backend/guard.py)."""
     _flush()
     # Saved above fd 2, so that dup2 onto 1 and 2 can never overwrite them (cli.main also
     # opens /dev/null on a closed 0, 1 or 2 before anything else).
@@ -76,6 +78,8 @@ def run_in_process(args: Sequence[str], env: Mapping[str, str],
     stopped: list[int] = []
     try:
         with _stopping_as_interrupt(stopped), _environment(env):
+            if guard:
+                _guard_pip()
             code = _pip(args)
     finally:
         _finish_pip()
@@ -106,6 +110,16 @@ def _pip(args: Sequence[str]) -> int:
         return 1
     except KeyboardInterrupt:  # before pip's command caught it (importing, parsing)
         return 130
+
+
+def _guard_pip() -> None:
+    """pip imports its requests for every command that talks to an index anyway; guarding
+    it now costs nothing more (the backend would also guard it once it answered)."""
+    from pip._vendor.requests import adapters
+
+    from keyring_backend.guard import install
+
+    install(adapters.HTTPAdapter)
 
 
 def _finish_pip() -> None:

@@ -3,18 +3,20 @@
 pip asks keyring only after a 401, and its default `auto` provider skips keyring entirely
 under `--no-input` (pip's `network/auth.py`). CI runs pip non-interactively, so rule
 credentials would silently not be used there. pip-private therefore passes
-`--keyring-provider import` -- unless the user chose a provider themselves (on the command
-line, in `PIP_KEYRING_PROVIDER`, or in a pip config file) or our backend is not importable
-in pip's interpreter (then `import` would find no rules and only disable `subprocess`).
+`--keyring-provider import` (and `PIP_KEYRING_PROVIDER=import` in pip's environment, which
+the `pip install` pip runs for build dependencies reads) -- unless the user chose a
+provider themselves (on the command line, in `PIP_KEYRING_PROVIDER`, or in a pip config
+file) or our backend is not importable in pip's interpreter (then `import` would find no
+rules and only disable `subprocess`; interpreter.py tells).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Optional
 
 #: Commands that talk to an index, so a keyring provider matters.
 NETWORK_COMMANDS = frozenset({"install", "download", "wheel", "lock", "index", "list"})
@@ -24,13 +26,24 @@ _KEYS = ("keyring-provider", "keyring_provider")
 def user_chose_provider(args: Sequence[str], env: Mapping[str, str], command: str,
                         pip_prefix: Path) -> bool:
     """True when the command line, the environment or a pip config file sets a provider."""
-    if any(a == "--keyring-provider" or a.startswith("--keyring-provider=") for a in args):
-        return True
+    return chosen_provider(args, env, command, pip_prefix) is not None
+
+
+def chosen_provider(args: Sequence[str], env: Mapping[str, str], command: str,
+                    pip_prefix: Path) -> Optional[str]:
+    """The provider the user chose (`import`, `subprocess`...; `""` when a config file sets
+    one), or None."""
+    for index, arg in enumerate(args):
+        if arg == "--keyring-provider":
+            return args[index + 1] if index + 1 < len(args) else ""
+        if arg.startswith("--keyring-provider="):
+            return arg.partition("=")[2]
     isolated = "--isolated" in args or _truthy(env.get("PIP_ISOLATED", ""))
     if not isolated and env.get("PIP_KEYRING_PROVIDER"):
-        return True
-    return any(_sets_provider(path, command) for path in _config_files(env, pip_prefix,
-                                                                       isolated))
+        return env["PIP_KEYRING_PROVIDER"]
+    if any(_sets_provider(path, command) for path in _config_files(env, pip_prefix, isolated)):
+        return ""
+    return None
 
 
 def is_own_interpreter(python: str) -> bool:
@@ -40,21 +53,6 @@ def is_own_interpreter(python: str) -> bool:
     mine = Path(sys.executable).absolute()
     theirs = Path(python).absolute()
     return theirs.parent == mine.parent and os.path.realpath(theirs) == os.path.realpath(mine)
-
-
-def backend_importable(python: str) -> bool:
-    """Whether `python` can import keyring and our backend (checked without running it for
-    our own interpreter, where the installed distribution guarantees both)."""
-    if is_own_interpreter(python):
-        from importlib.util import find_spec
-
-        return find_spec("keyring") is not None and find_spec("keyring_backend") is not None
-    try:
-        done = subprocess.run([python, "-c", "import keyring, keyring_backend.backend"],
-                              capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
 
 
 def _config_files(env: Mapping[str, str], prefix: Path, isolated: bool) -> list[Path]:

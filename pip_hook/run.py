@@ -1,18 +1,24 @@
 """`pip-private <pip command> [args]`: render, then run pip with nothing secret in its argv.
 
 Steps, in order:
-1. Render every `-r` / `-c` / `--build-constraint` file (render.py) into memory files.
-2. Render references in the arguments themselves. A value that holds a secret never stays
+1. Ask the interpreter pip finally runs in what it can do (interpreter.py): when it can
+   import our backend, pip asks the backend for every credential, so credentials are
+   lifted out of URLs (lifting.py) and the guard checks pip's requests (guard.py).
+2. Render every `-r` / `-c` / `--build-constraint` file (render.py) into memory files.
+3. Render references in the arguments themselves. A value that holds a secret never stays
    in pip's argv (any user can read a process's argv): requirements and index options move
-   into one more rendered file given as `-r`; other options move to pip's own
-   `PIP_<OPTION>` environment variable.
-3. Build pip's environment: variables consumed as secrets are removed (build backends
-   inherit pip's environment) unless `--keep-env` or a rule still needs them; git gets our
-   credential helper through `GIT_CONFIG_*`.
-4. Add `--keyring-provider import` (provider_choice.py), run pip through the masker, and
+   into one more rendered file given as `-r`; a `--proxy` moves to the proxy variables;
+   other options move to pip's own `PIP_<OPTION>` environment variable.
+4. Build pip's environment: variables consumed as secrets are removed (build backends
+   inherit pip's environment) unless `--keep-env` or a rule still needs them; lifted
+   credentials become env-defined rules; git gets our credential helper through
+   `GIT_CONFIG_*`; `PIP_KEYRING_PROVIDER=import` reaches the nested build-dependency pip.
+5. Whatever secret pip would still pass to that nested pip's argv is kept out
+   (build_deps.py), or pip-private refuses.
+6. Add `--keyring-provider import` (provider_choice.py), run pip through the masker, and
    return pip's exit code. pip runs in this interpreter when it is pip's own (inprocess.py:
-   no second start-up), else as a child (runner.py). Rendered files are gone afterwards
-   whatever happened.
+   no second start-up), else as a child started by bootstrap.py (runner.py). Rendered
+   files are gone afterwards whatever happened.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from keyring_backend.records import record
 from keyring_backend.references import parse_template
 from keyring_backend.store import CredentialStore
 
+from .build_deps import build_deps_args
+from .interpreter import child_argv, final_python, plan_for
 from .masking import Masker, secret_forms
 from .memfiles import RenderedFiles
 from .outputs import ENV_OPTIONS, FILE_OPTIONS, MaskedOutputs
@@ -46,6 +54,7 @@ from .pipargs import (
     join_args,
     split_args,
 )
+from .provider_choice import NETWORK_COMMANDS
 from .render import Renderer
 
 #: Options that a requirements file may also hold, so a secret-bearing value moves there.
@@ -53,6 +62,7 @@ _MOVABLE = frozenset({"--index-url", "--extra-index-url", "--find-links", "--edi
                       "--trusted-host"})
 _SYNTHETIC_COMMANDS = frozenset({"install", "download", "wheel", "lock"})
 GIT_RULE_PREFIX = "PRIVATE_PACKAGES_PIP_PRIVATE_GIT_"
+URL_RULE_PREFIX = "PRIVATE_PACKAGES_PIP_PRIVATE_URL_"
 
 
 @record
@@ -72,13 +82,14 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
     general = split_args(args[:index] if index >= 0 else args, GENERAL_VALUE, GENERAL_FLAGS, {})
     command = args[index] if index >= 0 else None
     rest = command_args(command, args[index + 1:]) if command else []
-    reexec = any(p.name == "--python" for p in general + rest) or bool(os.environ.get(
-        "PIP_PYTHON"))
+    pip_python = next((p.value for p in general + rest if p.name == "--python"), None)
+    reexec = pip_python is not None or bool(os.environ.get("PIP_PYTHON"))
     from .private_dirs import sweep_orphans
 
     sweep_orphans(os.environ)  # rendered files of runs that were SIGKILLed
+    plan = plan_for(final_python(options.python, pip_python, os.environ), args, command)
     with _terminating_cleanly(), RenderedFiles(use_memfd=None if not reexec else False) as files:
-        renderer = Renderer(os.environ, config.settings, files.add, cwd)
+        renderer = Renderer(os.environ, config.settings, files.add, cwd, lift_urls=plan.lift)
         pip_env: dict[str, str] = {}
         if command in READS_REQUIREMENTS:
             _render_includes(renderer, rest)
@@ -90,19 +101,23 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
             rest.insert(0, Arg(["-r", path], "--requirement", path))
         env = _pip_environment(renderer, store, options.keep_env, cwd)
         env.update(pip_env)
+        if plan.provider:
+            env["PIP_KEYRING_PROVIDER"] = "import"  # for the nested build-dependency pip
         _refuse_pip_expansion(renderer, env)
+        extra = build_deps_args(renderer, synthetic, general + rest, pip_env, plan)
         masker_factory = _masker_factory(renderer, files)
         outputs = MaskedOutputs(masker_factory)
         try:
             _redirect_output_files(outputs, general, rest, env)
-            argv = [options.python, "-m", "pip", *join_args(general)]
+            pip_args = [*join_args(general), *extra]
             if command is not None:
-                argv += [command, *_keyring_provider(options, args, env, command),
-                         *join_args(rest)]
+                pip_args += [command, *plan.provider, *join_args(rest)]
+            guard = command in NETWORK_COMMANDS  # pip's requests: guard.py checks them
             if not reexec and _here(options.python):
                 from .inprocess import run_in_process
 
-                return run_in_process(argv[3:], env, masker_factory)
+                return run_in_process(pip_args, env, masker_factory, guard=guard)
+            argv = child_argv(options.python, pip_args, guard=guard)
             return _run(argv, env, [*files.fds, *outputs.fds], masker_factory)
         finally:
             outputs.finish()
@@ -141,6 +156,8 @@ def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str]
             moved.append(text)
         elif part.name in _MOVABLE and allow_file:
             moved.append(f"{part.name} {shlex.quote(text)}")
+        elif part.name == "--proxy":
+            _proxy_environment(text, where, pip_env, parts)
         elif part.name is not None and part.name.startswith("--") and part.name != "--":
             variable = "PIP_" + part.name[2:].upper().replace("-", "_")
             if variable in os.environ or variable in pip_env:
@@ -156,6 +173,21 @@ def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str]
     return moved
 
 
+def _proxy_environment(text: str, where: str, pip_env: dict[str, str],
+                       parts: list[Arg]) -> None:
+    """A `--proxy` holding a secret: pip would pass `--proxy URL` to its nested pip, so it
+    goes to the proxy variables requests reads instead, for pip and every pip it starts
+    (without `--proxy` pip leaves requests' `trust_env` on). `NO_PROXY` goes, as
+    `--proxy` would ignore it."""
+    if any(p.name == "--no-proxy-env" for p in parts):
+        raise ConfigError(f"{where}: --proxy holds a secret, which pip-private passes to pip "
+                          "as HTTPS_PROXY, but --no-proxy-env tells pip to ignore that")
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        pip_env[name] = text
+    for name in ("NO_PROXY", "no_proxy"):
+        pip_env[name] = ""
+
+
 def _pip_environment(renderer: Renderer, store: CredentialStore, keep_env: bool,
                      cwd: Path) -> dict[str, str]:
     env = dict(os.environ)
@@ -166,10 +198,15 @@ def _pip_environment(renderer: Renderer, store: CredentialStore, keep_env: bool,
         # One env-defined rule per git URL that carried a credential.
         env.update(credential.rule_env(f"{GIT_RULE_PREFIX}{number}_",
                                        f"PIP_PRIVATE_GIT_{number}_"))
+    for number, credential in enumerate(dict.fromkeys(renderer.url_credentials), start=1):
+        # One per origin and credential: pip asks our backend for it (lifting.py).
+        env.update(credential.rule_env(f"{URL_RULE_PREFIX}{number}_",
+                                       f"PIP_PRIVATE_URL_{number}_"))
     from keyring_backend.git_credential import git_config_env
 
-    # Lifted git credentials add env rules, so only without them are the rules the same.
-    same = store if not renderer.git_credentials else None
+    # Lifted credentials add env rules, so only without them are the rules the same.
+    lifted = renderer.git_credentials or renderer.url_credentials
+    same = store if not lifted else None
     env.update(git_config_env(env, project_dir=cwd, store=same))
     return env
 
@@ -198,22 +235,6 @@ def _refuse_pip_expansion(renderer: Renderer, env: dict[str, str]) -> None:
         raise ConfigError(f"{where}: the rendered line holds ${{{name}}}, which pip "
                           f"would replace with the value of {name} itself (pip has no "
                           "escape for it); unset the variable for this run or rename it")
-
-
-def _keyring_provider(options: Options, args: Sequence[str], env: dict[str, str],
-                      command: str) -> list[str]:
-    from .provider_choice import (
-        NETWORK_COMMANDS,
-        backend_importable,
-        pip_prefix,
-        user_chose_provider,
-    )
-
-    if command not in NETWORK_COMMANDS:
-        return []
-    if user_chose_provider(args, env, command, pip_prefix(options.python)):
-        return []
-    return ["--keyring-provider", "import"] if backend_importable(options.python) else []
 
 
 def _masker_factory(renderer: Renderer, files: RenderedFiles) -> Callable[[], Masker]:

@@ -219,7 +219,7 @@ def test_unresolvable_secret_is_one_stderr_line_and_exit_0(
 
 def test_unexpected_exception_is_named_by_type_only(
         git: Git, secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: CredentialStore, service: str) -> None:
+    def broken(self: CredentialStore, service: str, **kwargs: object) -> None:
         raise ValueError(f"oops {secrets['GIT_TOKEN']}")
 
     monkeypatch.setattr(CredentialStore, "rule_for_service", broken)

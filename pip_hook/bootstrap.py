@@ -1,0 +1,70 @@
+"""How pip-private starts pip in a child process: `PYTHON .../pip_hook/bootstrap.py ARGS`.
+
+Started as a file, not with `-m pip` or `-c`: Python then puts this file's folder first on
+sys.path, never the working directory, so a cloned project's own top-level `pip/` or
+`keyring/` package is never imported instead of the real one (issue 13, "safe interpreter
+start"). That folder is taken off sys.path too, before anything else is imported, so
+pip_hook's own modules shadow nothing either.
+
+- `--probe`: print what pip-private needs to know about this interpreter, one `key=0|1`
+  per line: `backend` (keyring and private-packages importable: pip can ask our backend),
+  `inprocess-build-deps` (pip installs build dependencies in its own process).
+- `--guard ARGS`: when private-packages is importable here, check every request pip sends
+  (keyring_backend/guard.py) before running `pip ARGS`.
+- `ARGS`: run pip exactly as `python -m pip ARGS` would.
+
+It runs on every Python pip-private supports (3.9+) and needs nothing but the standard
+library and pip; it must stay importable as a plain script (no relative imports).
+"""
+
+import sys
+
+if __name__ == "__main__":
+    del sys.path[0]  # this file's folder (see above)
+
+
+def probe() -> int:
+    from importlib.util import find_spec
+
+    backend = find_spec("keyring") is not None and find_spec("keyring_backend") is not None
+    print(f"backend={int(backend)}")
+    print(f"inprocess-build-deps={int(pip_has_feature('inprocess-build-deps'))}")
+    return 0
+
+
+def pip_has_feature(name: str) -> bool:
+    try:
+        from pip._internal.cli import cmdoptions
+
+        return name in (cmdoptions.use_new_feature().choices or ())
+    except Exception:  # noqa: BLE001 -- an old or broken pip simply lacks it
+        return False
+
+
+def guard() -> None:
+    try:
+        from keyring_backend.guard import install
+    except ImportError:
+        return  # private-packages is not installed here: pip cannot ask our backend either
+    from pip._vendor.requests import adapters
+
+    install(adapters.HTTPAdapter)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if args[:1] == ["--probe"]:
+        sys.exit(probe())
+    if args[:1] == ["--guard"]:
+        args.pop(0)
+        guard()
+    import runpy
+
+    sys.argv[1:] = args
+    # As `python -m pip`: pip/__main__.py runs as __main__, and names itself "python -m
+    # pip" in its messages (sys.argv[0] becomes that file).
+    runpy.run_module("pip", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()
