@@ -98,15 +98,19 @@ def command_note(command: PresetCommand) -> str:
 def gitlab(o: Options, token_env: Optional[str]) -> RegistryPreset:
     """GitLab project or group registry (docs.gitlab.com/user/packages/pypi_repository and
     docs.gitlab.com/api/packages/pypi): `/api/v4/projects/ID/packages/pypi/simple`, or
-    `/api/v4/groups/ID/-/packages/pypi/simple`; files are served below the same prefix
-    (`.../packages/pypi/files/SHA256/NAME`). Uploads go to a project only. An access token
-    works with any username; CI_JOB_TOKEN needs `gitlab-ci-token`."""
+    `/api/v4/groups/ID/-/packages/pypi/simple`. A project's files are served below its
+    prefix (`.../packages/pypi/files/SHA256/NAME`); a group's pages link each file below
+    the project that holds it (`/api/v4/projects/ID/packages/pypi/files/...`), so a group
+    rule binds `/api/v4`, the API of that one GitLab. Uploads go to a project only. An
+    access token works with any username; CI_JOB_TOKEN needs `gitlab-ci-token`."""
     if "project" in o:
         root = f"{o['base']}/api/v4/projects/{seg(o['project'])}/packages/pypi"
         upload: Optional[str] = root
+        bound = root
     else:
         root = f"{o['base']}/api/v4/groups/{seg(o['group'])}/-/packages/pypi"
         upload = None
+        bound = f"{o['base']}/api/v4"
     variable = token_env or "GITLAB_TOKEN"
     user = o.get("user") or ("gitlab-ci-token" if variable == GITLAB_JOB_VARIABLE
                              else "__token__")
@@ -115,7 +119,10 @@ def gitlab(o: Options, token_env: Optional[str]) -> RegistryPreset:
     if upload is None:
         notes.append("a group index takes no uploads: publish to one of its projects "
                      "(--project ID)")
-    return RegistryPreset("gitlab", f"{root}/simple", upload, root, user, ref(variable),
+    if upload is None:
+        notes.append("the rule binds the server's /api/v4: the group's pages link files "
+                     "under /api/v4/projects/ID/, the project each package lives in")
+    return RegistryPreset("gitlab", f"{root}/simple", upload, bound, user, ref(variable),
                           notes=tuple(notes))
 
 

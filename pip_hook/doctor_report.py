@@ -32,6 +32,7 @@ REJECTED = "REJECTED"
 FAILED = "FAILED"
 UNREACHABLE = "UNREACHABLE"
 SKIPPED = "SKIPPED"
+OUTSIDE = "OUTSIDE"  # an index links files outside the prefix of its rule
 _WIDTH = len(UNREACHABLE)
 
 CONFIGURATION = "Configuration"

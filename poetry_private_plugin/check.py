@@ -10,7 +10,9 @@ probed with that very credential (`keyring_backend.probe`), and the warnings of
 Exit code (DESIGN.md "Exit codes"): 3 when an index refused access (401/403): the credential
 sent was rejected, or none reached an index that wants one; else 2 for a configuration
 error (unknown source name, broken config, an unresolvable reference, an index that is
-unreachable or answers 404), else 0. Warnings never fail the check. When both 3 and 2
+unreachable or answers 404, an index whose files lie outside its rule's prefix, where the
+hook sends no credential: `keyring_backend.file_links`), else 0. Other warnings never fail
+the check. When both 3 and 2
 apply, 3 wins, as in `pip-private doctor`: a rejected token is the more urgent fix (it
 must be rotated) and every problem is printed either way.
 """
@@ -74,6 +76,7 @@ class Credential:
     username: Optional[str]
     password: Optional[Secret] = field(repr=False)
     rule: Optional[str] = None  # the rule's origin, for the probe's advice
+    bound: Optional[CredentialRule] = None  # that rule: where its credential may go
 
 
 class SourceCheck:
@@ -181,7 +184,7 @@ class SourceCheck:
             block.add(WARNING, f"the password of {origin} is a literal in "
                       f"{self.project.pyproject.name}: it is committed with the project",
                       'Use a reference such as password = "${MY_TOKEN}" and revoke this token.')
-        return Credential(username, resolved.password, origin)
+        return Credential(username, resolved.password, origin, rule)
 
     def _probe(self, source: Source, credential: Credential, block: Block) -> None:
         if not self.probe:
@@ -200,8 +203,23 @@ class SourceCheck:
             block.add(ERROR, f"index: {exc}", exit_code=EXIT_CONFIG)
             return
         block.add(result.verdict, f"index: {result.summary}", result.fix, result.exit_code)
+        if result.ok and credential.bound is not None:
+            self._file_links(source, credential, credential.bound, locked, cafile, block)
         if result.token_expiration:
             self._expiry(github_header_expiry(result.token_expiration), block)
+
+    def _file_links(self, source: Source, credential: Credential, rule: CredentialRule,
+                    locked: Optional[list[str]], cafile: Optional[str], block: Block) -> None:
+        """Files linked outside the rule get no credential from the hook (file_links)."""
+        from keyring_backend.file_links import advice, file_outside_rule
+
+        outside = file_outside_rule(source.url, rule, username=credential.username,
+                                    password=credential.password,
+                                    package=locked[0] if locked else None,
+                                    timeout=self.timeout, cafile=cafile or None)
+        if outside is not None:
+            text, fix = advice(source.url, outside, rule)
+            block.add(WARNING, f"files: {self._shorten(text)}", fix, exit_code=EXIT_CONFIG)
 
     def _expiry(self, expiry: Optional[Expiry], block: Block) -> None:
         if expiry is not None:
