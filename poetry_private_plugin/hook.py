@@ -14,6 +14,10 @@ bump`): a credential the user gave poetry explicitly wins over a rule -- a passw
 `http-basic.NAME`, and for `publish` also `pypi-token.NAME` and `--username` with
 `--password`. The hook then leaves that source alone.
 
+Every request poetry sends then passes the guard (keyring_backend/guard.py): poetry picks a
+source's credential by host, and the guard keeps it within the rule's prefix, off plain
+http and other ports, redirects included.
+
 Git dependencies over http(s): poetry's dulwich client tries once without a credential, and
 after its 401 runs system git (so does `system-git-client = true`). GIT_CONFIG_* variables
 in os.environ make that git ask `git-credential-private-packages` for every host a rule
@@ -119,6 +123,7 @@ def _authenticate(event: ConsoleCommandEvent, name: str, poetry: Poetry) -> None
     if grants:
         for config in configs:
             config.merge({"http-basic": grants})
+        _guard_requests()
     if name in GIT_COMMANDS and store.config.rules.rules:
         _enable_git_helper(event, project_dir)
 
@@ -158,6 +163,17 @@ def _grant(event: ConsoleCommandEvent, store: CredentialStore,
     # The username is not shown: some registries take the token as the username.
     _debug(event, f"{label}: credential from {rule.origin} ({_providers(rule)})")
     return {"username": credential.username, "password": credential.password.reveal()}
+
+
+def _guard_requests() -> None:
+    """poetry matches credentials by host (its Authenticator, `get_repository_config_for_url`)
+    and sends a source's credential to every path of that host: from here on each request
+    keeps a rule's credential within the rule's prefix (keyring_backend/guard.py)."""
+    import requests.adapters
+
+    from keyring_backend.guard import install
+
+    install(requests.adapters.HTTPAdapter)
 
 
 def _publish_targets(event: ConsoleCommandEvent, config: Config) -> list[Target]:
