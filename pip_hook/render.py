@@ -125,11 +125,12 @@ class Renderer:
         """Whether `path` (as `include` returned it) is a rendered copy, not the original."""
         return any(f.path == path for f in self.files)
 
-    def render_value(self, value: str, where: str) -> str:
-        """Render one command-line value (a requirement or an option's value)."""
+    def render_value(self, value: str, where: str, *, lift: bool = True) -> str:
+        """Render one command-line value (a requirement or an option's value). `lift=False`
+        keeps a URL's credential where it is (a `--proxy` URL's belongs to the proxy)."""
         ctx = ResolveContext(env=self.env, where=where, settings=self.settings,
                              allow_commands=True, base_dir=self.cwd)
-        rendered = render_line(value, ctx, lift_urls=self.lift_urls)
+        rendered = render_line(value, ctx, lift_urls=self.lift_urls and lift)
         self._collect(rendered, where)
         return rendered.text
 

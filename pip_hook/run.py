@@ -148,7 +148,7 @@ def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str]
             continue
         before = len(renderer.values)
         where = f"command line argument {number}"
-        text = renderer.render_value(part.value, where)
+        text = renderer.render_value(part.value, where, lift=part.name != "--proxy")
         if len(renderer.values) == before:  # fallback text or `$${`: nothing secret
             part.value, part.changed = text, True
             keep.append(part)
