@@ -318,26 +318,30 @@ def git_server(tmp_path: Path, canary: str) -> Iterator[GitServer]:
         yield server
 
 
-@pytest.mark.parametrize("form", ["token-in-url", "rule"])
+@pytest.mark.parametrize("form", ["token-in-url", "rule", "scheme-case"])
 def test_git_editable_then_freeze_are_clean(job: Job, git_server: GitServer, canary: str,
                                             clients: Clients, form: str) -> None:
-    """An editable git install (token in the URL through a reference, or a rule with no
+    """An editable git install (token in the URL through a reference -- also behind a
+    scheme written `Git+Http://`, which pip reads case-insensitively --, or a rule with no
     token in the URL at all), then `pip freeze`: git's argv, .git/config, direct_url.json
     and freeze all stay clean -- the credential reaches git through its helper."""
     host = git_server.url.removeprefix("http://")
+    scheme = "git+"
     if form == "rule":
         url = f"{git_server.url}/acme-git.git"
         job.env.update(PRIVATE_PACKAGES_GIT_URL=url, PRIVATE_PACKAGES_GIT_USERNAME=USER,
                        PRIVATE_PACKAGES_GIT_PASSWORD="${GIT_TOKEN}")
     else:
         url = f"http://{USER}:${{GIT_TOKEN}}@{host}/acme-git.git"
+    if form == "scheme-case":
+        scheme, url = "Git+", url.replace("http://", "Http://")
     job.env["GIT_TOKEN"] = canary
     venv = job.root / "venv"
     # Test infrastructure, not the job: the seed packages come from PyPI with this
     # machine's own network settings, which the job's minimal environment leaves out.
     subprocess.run([str(clients.uv), "venv", "--quiet", "--seed", "--python",
                     sys.executable, str(venv)], check=True)
-    job.write("r.txt", f"-e git+{url}#egg=acme-git\n")
+    job.write("r.txt", f"-e {scheme}{url}#egg=acme-git\n")
     result = subprocess.run(
         [str(job.pip_private), "--python", str(venv / "bin/python"), "install", "--src",
          str(job.root / "src"), "-r", "r.txt"],
@@ -458,3 +462,36 @@ def test_a_closed_standard_stream_is_dev_null(job: Job, private_index: PrivateIn
     if closed == "stderr":
         assert "Successfully installed acme-internal" in result.stdout
     job.assert_clean(canary, result)
+
+
+def test_a_cloned_pip_or_keyring_in_the_working_directory_is_never_imported(
+        child_job: Job, clients: Clients, private_index: PrivateIndex, canary: str) -> None:
+    """A cloned repository may ship a top-level `pip/` or `keyring/` package: `python -m
+    pip` there would import it (the working directory is first on sys.path) and hand it
+    every credential. pip-private starts pip (and probes the interpreter) through a file
+    of its own, so neither is ever imported -- for --python OTHER too."""
+    marker = child_job.root / "imported"
+    for package in ("pip", "keyring", "keyring_backend"):
+        child_job.write(f"{package}/__init__.py",
+                        f"open({str(marker)!r}, 'a').write({package!r} + '\\n')\n")
+    child_job.write("pip/__main__.py", "")
+    other = child_job.root / "other-venv"
+    subprocess.run([str(clients.uv), "venv", "--quiet", "--seed", "--python", sys.executable,
+                    str(other)], check=True)
+    subprocess.run([str(other / "bin/python"), "-m", "pip", "--version"],
+                   cwd=child_job.project, env=child_job.env, capture_output=True, check=False)
+    assert marker.read_text() == "pip\n", "the control: python -m pip imports the clone"
+    marker.unlink()
+    child_job.write("r.txt", index_line(private_index, "${TOKEN}") + "acme-internal\n")
+    child_job.env.update(PYPI_USER=USER, TOKEN=canary)
+    variants = {"in-process": ([], {}), "child": ([], {"PIP_PRIVATE_SUBPROCESS": "1"}),
+                "--python OTHER": (["--python", str(other / "bin/python")], {})}
+    for variant, (options, extra) in variants.items():
+        result = subprocess.run(
+            [str(child_job.pip_private), *options, "install", "--target",
+             str(child_job.root / "target"), "--upgrade", "-r", "r.txt"],
+            cwd=child_job.project, env={**child_job.env, **extra}, capture_output=True,
+            text=True, timeout=180, check=False)
+        assert result.returncode == 0, variant + result.stdout + result.stderr
+        assert not marker.exists(), f"{variant}: {marker.read_text()}"
+        child_job.assert_clean(canary, result)
