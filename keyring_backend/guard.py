@@ -9,9 +9,10 @@ request passes through: pip's 401 retry (`resp.connection.send`), redirects, poe
 sessions. A request whose `Authorization` header carries a credential this process
 resolved from a rule keeps it only when its URL lies within one of the rules that
 credential came from (rules.py: same scheme, host and port; the path prefix as the server
-reads it, paths.py). Otherwise the header is removed and one debug line names the rule
-and the URL, never the value. A credential that is not ours (your own http-basic) is left
-alone.
+reads it, paths.py). Otherwise the header is removed, and a log line names the rule and
+the URL, never the value (a warning the first time per rule and origin, so that the 401
+which follows does not read as a wrong token). A credential that is not ours (your own
+http-basic) is left alone.
 
 What it remembers (`remember`, called by store.py for every credential it resolves):
 the SHA-256 of each password, and of each username that came from a reference
@@ -34,6 +35,7 @@ PIP_ADAPTERS = "pip._vendor.requests.adapters"
 ADAPTER_MODULES = (PIP_ADAPTERS, "requests.adapters")
 _MARK = "_private_packages_guard"
 _bound: dict[bytes, tuple[CredentialRule, ...]] = {}
+_warned: set[tuple[str, str]] = set()  # (rules, origin) already warned about
 
 
 def remember(username: str, password: str, rule: CredentialRule, *,
@@ -95,17 +97,23 @@ def check(request: Any) -> None:
     if not header or may_carry(request.url or "", header):
         return
     del request.headers["Authorization"]
-    from .logs import quiet_logger
+    import logging
 
-    log = quiet_logger()
-    if log is not None:
-        from .urls import parse_location
+    from .logs import NAME
+    from .urls import parse_location
 
-        rules = rules_of(header) or ()
-        where = parse_location(request.url or "")
-        log.debug("private-packages: not sending the credential of %s to %s: outside %s",
-                  ", ".join(r.origin for r in rules), where or "a URL that is not http(s)",
-                  ", ".join(r.url for r in rules))
+    rules = rules_of(header) or ()
+    where = parse_location(request.url or "")
+    origins = ", ".join(r.origin for r in rules)
+    # Once per rule and origin at warning level: the server's 401 that follows would
+    # otherwise read as a wrong token. Every URL at debug level.
+    first = (origins, where.origin if where is not None else "") not in _warned
+    _warned.add((origins, where.origin if where is not None else ""))
+    logging.getLogger(NAME).log(
+        logging.WARNING if first else logging.DEBUG,
+        "private-packages: not sending the credential of %s to %s: outside its prefix %s",
+        origins,
+        where or "a URL that is not http(s)", ", ".join(r.url for r in rules))
 
 
 def install(adapter_class: type) -> None:
@@ -145,6 +153,7 @@ def is_installed(adapter_class: type) -> bool:
 def forget_all() -> None:
     """Forget every credential (tests; a long-lived process after a run)."""
     _bound.clear()
+    _warned.clear()
 
 
 def _digest(value: str) -> bytes:
