@@ -29,7 +29,7 @@ ${cmd:NAME} on the command line) are resolved; values never reach pip's argv, a 
 disk or pip's output (masked as ****).
 
 options (before the pip command):
-  --python PATH   run PATH -m pip instead of this interpreter's pip
+  --python PATH   run pip in the interpreter PATH (e.g. .venv/bin/python)
   --keep-env      keep variables consumed as secrets in pip's environment
   --version       print pip-private's version
   -h, --help      this text

@@ -12,9 +12,8 @@ sent was rejected, or none reached an index that wants one; else 2 for a configu
 error (unknown source name, broken config, an unresolvable reference, an index that is
 unreachable or answers 404, an index whose files lie outside its rule's prefix, where the
 hook sends no credential: `keyring_backend.file_links`), else 0. Other warnings never fail
-the check. When both 3 and 2
-apply, 3 wins, as in `pip-private doctor`: a rejected token is the more urgent fix (it
-must be rotated) and every problem is printed either way.
+the check. When both 3 and 2 apply, 3 wins, as in `pip-private doctor`: a rejected token
+is the more urgent fix (it must be rotated) and every problem is printed either way.
 """
 
 from __future__ import annotations
