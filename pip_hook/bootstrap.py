@@ -6,9 +6,10 @@ sys.path, never the working directory, so a cloned project's own top-level `pip/
 start"). That folder is taken off sys.path too, before anything else is imported, so
 pip_hook's own modules shadow nothing either.
 
-- `--probe`: print what pip-private needs to know about this interpreter, one `key=0|1`
-  per line: `backend` (keyring and private-packages importable: pip can ask our backend),
-  `inprocess-build-deps` (pip installs build dependencies in its own process).
+- `--probe`: print `backend=1` when keyring and private-packages are importable here (pip
+  can ask our backend), else `backend=0`.
+- `--has-feature NAME`: exit 0 when this pip has `--use-feature NAME` (e.g.
+  `inprocess-build-deps`: pip installs build dependencies in its own process), else 1.
 - `--guard ARGS`: when private-packages is importable here, check every request pip sends
   (keyring_backend/guard.py) before running `pip ARGS`.
 - `ARGS`: run pip exactly as `python -m pip ARGS` would.
@@ -28,7 +29,6 @@ def probe() -> int:
 
     backend = find_spec("keyring") is not None and find_spec("keyring_backend") is not None
     print(f"backend={int(backend)}")
-    print(f"inprocess-build-deps={int(pip_has_feature('inprocess-build-deps'))}")
     return 0
 
 
@@ -55,6 +55,8 @@ def main() -> None:
     args = sys.argv[1:]
     if args[:1] == ["--probe"]:
         sys.exit(probe())
+    if args[:1] == ["--has-feature"] and len(args) == 2:
+        sys.exit(0 if pip_has_feature(args[1]) else 1)
     if args[:1] == ["--guard"]:
         args.pop(0)
         guard()

@@ -7,7 +7,7 @@ read a process's argv. pip-private lifts URL credentials out of those values (li
 and passes a secret `--proxy` through the environment (run.py), so usually nothing secret
 is left there. When something is -- the interpreter cannot ask our backend (then nothing
 is lifted), or the secret sits elsewhere in the URL (`https://host/TOKEN/simple/`) -- pip
-runs with `--use-feature inprocess-build-deps` where it has that (pip >= 26: no second
+runs with `--use-feature inprocess-build-deps` where it has that (pip >= 25.2: no second
 pip at all), and otherwise pip-private refuses with one line, unless build isolation is
 off (`--no-build-isolation`).
 """

@@ -6,8 +6,8 @@ credentials (issue 12) is the interpreter that finally sends pip's requests:
 - whether it can import our backend (`backend`): then pip asks the backend for every
   credential, URL credentials are lifted out of pip's arguments (lifting.py), and the
   guard checks pip's requests (guard.py);
-- whether its pip installs build dependencies in its own process
-  (`inprocess_build_deps`, pip >= 26): then no nested `pip install` gets the index URLs.
+- whether its pip installs build dependencies in its own process (pip >= 25.2,
+  `supports_inprocess_build_deps`): then no nested `pip install` gets the index URLs.
 
 A child pip starts through bootstrap.py (a file, so the working directory is never on
 sys.path: a cloned `pip/` or `keyring/` there is never imported). The probe of another
@@ -31,7 +31,7 @@ BOOTSTRAP = str(Path(__file__).with_name("bootstrap.py"))
 class Interpreter:
     python: str
     backend: bool
-    inprocess_build_deps: Optional[bool]  # None: not asked yet (our own interpreter)
+    own: bool = False  # pip-private's own interpreter
 
 
 def probe(python: str) -> Interpreter:
@@ -43,25 +43,29 @@ def probe(python: str) -> Interpreter:
         from importlib.util import find_spec
 
         backend = find_spec("keyring") is not None and find_spec("keyring_backend") is not None
-        return Interpreter(python, backend, inprocess_build_deps=None)
+        return Interpreter(python, backend, own=True)
     try:
         done = subprocess.run([python, BOOTSTRAP, "--probe"], capture_output=True,
                               text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
-        return Interpreter(python, backend=False, inprocess_build_deps=False)
-    found = dict(line.partition("=")[::2] for line in done.stdout.splitlines())
-    return Interpreter(python, found.get("backend") == "1",
-                       found.get("inprocess-build-deps") == "1")
+        return Interpreter(python, backend=False)
+    return Interpreter(python, "backend=1" in done.stdout.splitlines())
 
 
 def supports_inprocess_build_deps(interpreter: Interpreter) -> bool:
-    """Whether its pip has `--use-feature inprocess-build-deps` (asked only when needed:
-    importing pip's option tables costs a few milliseconds)."""
-    if interpreter.inprocess_build_deps is not None:
-        return interpreter.inprocess_build_deps
-    from .bootstrap import pip_has_feature
+    """Whether its pip has `--use-feature inprocess-build-deps` (pip >= 25.2). Asked only
+    when needed: importing pip's option tables takes a while."""
+    feature = "inprocess-build-deps"
+    if interpreter.own:
+        from .bootstrap import pip_has_feature
 
-    return pip_has_feature("inprocess-build-deps")
+        return pip_has_feature(feature)
+    try:
+        done = subprocess.run([interpreter.python, BOOTSTRAP, "--has-feature", feature],
+                              capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def final_python(python: str, pip_python: Optional[str], env: Mapping[str, str]) -> str:

@@ -98,8 +98,10 @@ def test_forbidding_index_rejects_a_wrong_token(tmp_path: Path, client_env: dict
 
 def test_credential_from_an_env_defined_rule(tmp_path: Path, client_env: dict[str, str],
                                             private_index: PrivateIndex, canary: str) -> None:
+    # The rule binds the server's root: pypiserver links files at /packages/, beside
+    # /simple/ (a rule for /simple/ alone is reported below).
     env = {**client_env, "IDX_TOKEN": canary,
-           "PRIVATE_PACKAGES_IDX_URL": private_index.simple_url,
+           "PRIVATE_PACKAGES_IDX_URL": private_index.url,
            "PRIVATE_PACKAGES_IDX_USERNAME": USER,
            "PRIVATE_PACKAGES_IDX_PASSWORD": "${IDX_TOKEN}"}
     requirements = f"--index-url {private_index.simple_url}\nacme-internal\n"
@@ -110,6 +112,22 @@ def test_credential_from_an_env_defined_rule(tmp_path: Path, client_env: dict[st
     rule = [line for line in lines if "[environment] env PRIVATE_PACKAGES_IDX_*" in line]
     assert len(rule) == 1 and "password from ${IDX_TOKEN} (env) found" in rule[0]
     assert any(r.authorized and r.username == USER for r in private_index.requests)
+
+
+def test_files_linked_outside_the_rule_are_reported_with_the_prefix_to_bind(
+        tmp_path: Path, client_env: dict[str, str], private_index: PrivateIndex,
+        canary: str) -> None:
+    """A rule for /simple/ alone: the index accepts it, but pypiserver links its files at
+    /packages/, where pip-private sends no credential. Exit 2, OUTSIDE, and the prefix."""
+    env = {**client_env, "IDX_TOKEN": canary,
+           "PRIVATE_PACKAGES_IDX_URL": private_index.simple_url,
+           "PRIVATE_PACKAGES_IDX_USERNAME": USER,
+           "PRIVATE_PACKAGES_IDX_PASSWORD": "${IDX_TOKEN}"}
+    requirements = f"--index-url {private_index.simple_url}\nacme-internal\n"
+    lines = check(doctor(tmp_path, env, requirements, "--timeout", "5"), 2, canary)
+    outside = marked(lines, "OUTSIDE")
+    assert len(outside) == 1 and f"{private_index.url}/packages/acme_internal" in outside[0]
+    assert f'url = "{private_index.url}"' in "\n".join(lines)
 
 
 def test_no_credential_where_the_index_wants_one_is_refused_access(
