@@ -33,17 +33,26 @@ socket.getaddrinfo = _getaddrinfo
 
 
 def self_signed(dest: Path, name: str) -> tuple[Path, Path]:
-    """(certificate, key) for `name`, valid two days; the certificate is its own CA."""
+    """(certificate, key) for a host name or an IP address, valid two days; the
+    certificate is its own CA bundle."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name)
+        san = f"IP:{name}"
+    except ValueError:
+        san = f"DNS:{name}"
     dest.mkdir(parents=True, exist_ok=True)
     cert, key = dest / f"{name}.pem", dest / f"{name}.key"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={name}",
-                    "-addext", f"subjectAltName=DNS:{name}"],
+                    "-addext", f"subjectAltName={san}"],
                    check=True, capture_output=True)
     return cert, key
 
 
 def server_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """A server-side TLS context for that pair."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     return context

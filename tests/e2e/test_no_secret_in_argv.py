@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +21,10 @@ from support.git_server import GitServer
 from support.http_proxy import ForwardProxy
 from support.pypi_server import PrivateIndex
 from support.wheels import build_wheel, source_tree
-from tests.conftest import BIN, Clients, make_canary
+from tests.conftest import Clients, make_canary
 from tests.leaks import assert_not_in_files, assert_not_in_texts
 from tests.processes import ArgvSampler
+from tests.venvs import locked_venv
 
 pytestmark = pytest.mark.e2e
 
@@ -137,20 +137,16 @@ def test_a_secret_proxy_reaches_the_proxy_and_no_argv(
         check_clean(secret, result, sampler, tmp_path)
 
 
-def venv_without_backend(tmp_path: Path, pip: str) -> Path:
-    """A venv with `pip` only: pip there cannot ask our backend for anything."""
-    venv = tmp_path / "venv"
-    subprocess.run([str(BIN / "uv"), "venv", "--quiet", "--python", sys.executable,
-                    str(venv)], check=True)
-    subprocess.run([str(BIN / "uv"), "pip", "install", "--quiet", "--python",
-                    str(venv / "bin/python"), pip], check=True)
-    return venv / "bin/python"
+def venv_without_backend(factory: pytest.TempPathFactory, name: str) -> Path:
+    """A venv with pip only (requirements/clients/NAME.in): pip there cannot ask our
+    backend for anything."""
+    return locked_venv(factory, name) / "python"
 
 
 def test_without_our_backend_pip_installs_build_dependencies_in_its_own_process(
         clients: Clients, client_env: dict[str, str], index: PrivateIndex, canary: str,
-        tmp_path: Path) -> None:
-    python = venv_without_backend(tmp_path, "pip>=25.2")
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    python = venv_without_backend(tmp_path_factory, "pip-only")
     host = index.url.removeprefix("http://")
     (tmp_path / "r.txt").write_text(f"--index-url http://{USER}:${{TOKEN}}@{host}/simple/\n"
                                     "acme-sdist\n")
@@ -167,8 +163,8 @@ def test_without_our_backend_pip_installs_build_dependencies_in_its_own_process(
 
 def test_without_our_backend_and_an_older_pip_it_refuses(
         clients: Clients, client_env: dict[str, str], index: PrivateIndex, canary: str,
-        tmp_path: Path) -> None:
-    python = venv_without_backend(tmp_path, "pip==25.1.1")
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    python = venv_without_backend(tmp_path_factory, "pip-old")
     host = index.url.removeprefix("http://")
     (tmp_path / "r.txt").write_text(f"--index-url http://{USER}:${{TOKEN}}@{host}/simple/\n"
                                     "acme-sdist\n")

@@ -30,6 +30,7 @@ from support.wheels import source_tree
 from tests.conftest import Clients, make_canary
 from tests.leaks import assert_not_in_files, assert_not_in_texts
 from tests.terminal import read_pty
+from tests.venvs import locked_venv
 
 pytestmark = pytest.mark.e2e
 
@@ -465,7 +466,8 @@ def test_a_closed_standard_stream_is_dev_null(job: Job, private_index: PrivateIn
 
 
 def test_a_cloned_pip_or_keyring_in_the_working_directory_is_never_imported(
-        child_job: Job, clients: Clients, private_index: PrivateIndex, canary: str) -> None:
+        child_job: Job, private_index: PrivateIndex, canary: str,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
     """A cloned repository may ship a top-level `pip/` or `keyring/` package: `python -m
     pip` there would import it (the working directory is first on sys.path) and hand it
     every credential. pip-private starts pip (and probes the interpreter) through a file
@@ -475,9 +477,7 @@ def test_a_cloned_pip_or_keyring_in_the_working_directory_is_never_imported(
         child_job.write(f"{package}/__init__.py",
                         f"open({str(marker)!r}, 'a').write({package!r} + '\\n')\n")
     child_job.write("pip/__main__.py", "")
-    other = child_job.root / "other-venv"
-    subprocess.run([str(clients.uv), "venv", "--quiet", "--seed", "--python", sys.executable,
-                    str(other)], check=True)
+    other = locked_venv(tmp_path_factory, "pip-only").parent  # pip alone, not ours
     subprocess.run([str(other / "bin/python"), "-m", "pip", "--version"],
                    cwd=child_job.project, env=child_job.env, capture_output=True, check=False)
     assert marker.read_text() == "pip\n", "the control: python -m pip imports the clone"
