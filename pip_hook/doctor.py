@@ -20,12 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Optional, TextIO
 
-from keyring_backend.errors import (
-    EXIT_CONFIG,
-    ConfigError,
-    PrivatePackagesError,
-    UnresolvedReference,
-)
+from keyring_backend.errors import ConfigError, PrivatePackagesError, UnresolvedReference
 from keyring_backend.http import split_userinfo
 from keyring_backend.probe import probe_index
 from keyring_backend.providers import ResolveContext, resolve_reference
@@ -283,23 +278,10 @@ class Doctor:
                 self.report.problem(dr.INDEXES, dr.ERROR, f"{use.shown} ({use.where}): {exc}")
                 continue
             self.report.add(dr.INDEXES, probe_item(label, result))
-            if result.ok and rule is not None:
-                self._check_file_links(use.url, username, password, options)
-
-    def _check_file_links(self, url: str, username: Optional[str],
-                          password: Optional[Secret], options: Options) -> None:
-        """Files linked outside the rule get no credential from pip-private (file_links)."""
-        from keyring_backend.file_links import advice, file_outside_rule
-
-        bound = self.store.rule_for_service(split_userinfo(url)[0])
-        if bound is None:
-            return
-        outside = file_outside_rule(url, bound, username=username, password=password,
-                                    package=self.package, timeout=options.timeout,
-                                    cafile=self.env.get("PIP_CERT") or None)
-        if outside is not None:
-            text, fix = advice(url, outside, bound)
-            self.report.add(dr.INDEXES, dr.Item(dr.OUTSIDE, text, fix, EXIT_CONFIG))
+            if result.ok and rule is not None:  # and files the index links elsewhere
+                self.report.extend(dr.INDEXES, dr.files_outside(
+                    self.store, use.url, username, password, self.package, options.timeout,
+                    self.env.get("PIP_CERT") or None))
 
     def _credential_for(self, url: str) -> tuple[Optional[str], Optional[Secret], str,
                                                  Optional[str]]:

@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Optional, TextIO
 
 from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED, ConfigError, PrivatePackagesError
-from keyring_backend.http import redact_url
+from keyring_backend.http import redact_url, split_userinfo
 from keyring_backend.probe import ProbeResult, display_username
 from keyring_backend.providers import render_template
 from keyring_backend.records import field, record
 from keyring_backend.references import parse_template
 from keyring_backend.rules import CredentialRule
+from keyring_backend.secret import Secret
 from keyring_backend.store import CredentialStore
 
 from .masking import Masker, secret_forms
@@ -61,6 +62,22 @@ def probe_item(label: str, result: ProbeResult) -> Item:
     """An index's verdict (`ProbeResult.verdict`, the same words as the markers here)."""
     marker = result.verdict
     return Item(marker, f"{label}: {result.summary}", result.fix, result.exit_code)
+
+
+def files_outside(store: CredentialStore, url: str, username: Optional[str],
+                  password: Optional[Secret], package: Optional[str], timeout: float,
+                  cafile: Optional[str]) -> list[Item]:
+    """OUTSIDE when the index at `url` links files outside its rule's prefix, where
+    pip-private sends no credential (keyring_backend/file_links.py)."""
+    from keyring_backend.file_links import advice, file_outside_rule
+
+    rule = store.rule_for_service(split_userinfo(url)[0])
+    outside = rule and file_outside_rule(url, rule, username=username, password=password,
+                                         package=package, timeout=timeout, cafile=cafile)
+    if not rule or not outside:
+        return []
+    text, fix = advice(url, outside, rule)
+    return [Item(OUTSIDE, text, fix, EXIT_CONFIG)]
 
 
 def rule_item(store: CredentialStore, rule: CredentialRule, report: Report) -> Item:
@@ -116,6 +133,9 @@ class Report:
 
     def add(self, section: str, item: Item) -> None:
         self.sections[section].append(item)
+
+    def extend(self, section: str, items: list[Item]) -> None:
+        self.sections[section].extend(items)
 
     def ok(self, section: str, text: str) -> None:
         self.add(section, Item(OK, text))
