@@ -50,16 +50,16 @@ def file_outside_rule(index: str, rule: CredentialRule, *, username: Optional[st
         return None
     for href in page[1]:
         location = parse_location(urljoin(page[0], href))
-        if location is not None and location.scheme is not None and not rule.matches(location):
+        if location is not None and not rule.matches(location):
             return location
     return None
 
 
 def advice(index: str, outside: Location, rule: CredentialRule) -> tuple[str, str]:
     """(one line, the fix) about files linked outside the rule."""
-    text = (f"{index_url(index)} links its files under {outside.origin}, e.g. {outside}, "
-            f"outside {rule.origin}'s prefix {rule.url}: pip-private and the poetry hook "
-            "send no credential there (a download that needs one gets 401)")
+    text = (f"{index_url(index)} links files outside {rule.origin}'s prefix {rule.url}, "
+            f"e.g. {outside}: pip-private and the poetry hook send no credential there (a "
+            "download that needs one gets 401)")
     mine = rule.location
     if (outside.scheme, outside.host, outside.port) != (mine.scheme, mine.host, mine.port):
         return text, f"Add a rule for {outside.origin} (the files' host) as well."

@@ -105,15 +105,15 @@ def check(request: Any) -> None:
     rules = rules_of(header) or ()
     where = parse_location(request.url or "")
     origins = ", ".join(r.origin for r in rules)
-    # Once per rule and origin at warning level: the server's 401 that follows would
-    # otherwise read as a wrong token. Every URL at debug level.
-    first = (origins, where.origin if where is not None else "") not in _warned
-    _warned.add((origins, where.origin if where is not None else ""))
+    # A warning once per rule and origin, since the server's 401 that follows would read
+    # as a wrong token; every further URL at debug level.
+    seen = (origins, where.origin if where is not None else "")
+    level = logging.DEBUG if seen in _warned else logging.WARNING
+    _warned.add(seen)
     logging.getLogger(NAME).log(
-        logging.WARNING if first else logging.DEBUG,
-        "private-packages: not sending the credential of %s to %s: outside its prefix %s",
-        origins,
-        where or "a URL that is not http(s)", ", ".join(r.url for r in rules))
+        level, "private-packages: not sending the credential of %s to %s: outside its "
+        "prefix %s", origins, where or "a URL that is not http(s)",
+        ", ".join(r.url for r in rules))
 
 
 def install(adapter_class: type) -> None:
