@@ -96,6 +96,9 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
         synthetic = _render_values(renderer, general, pip_env, allow_file=False)
         synthetic += _render_values(renderer, rest, pip_env,
                                     allow_file=command in _SYNTHETIC_COMMANDS)
+        if "HTTPS_PROXY" in pip_env and any(p.name == "--no-proxy-env" for p in general + rest):
+            raise ConfigError("--proxy holds a secret, which pip-private passes to pip as "
+                              "HTTPS_PROXY, but --no-proxy-env tells pip to ignore that")
         if synthetic:
             path = files.add("command line", "\n".join(synthetic) + "\n")
             rest.insert(0, Arg(["-r", path], "--requirement", path))
@@ -112,7 +115,8 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
             pip_args = [*join_args(general), *extra]
             if command is not None:
                 pip_args += [command, *plan.provider, *join_args(rest)]
-            guard = command in NETWORK_COMMANDS  # pip's requests: guard.py checks them
+            # pip's requests: guard.py checks them (a pip that re-executes sends none)
+            guard = command in NETWORK_COMMANDS and not reexec
             if not reexec and _here(options.python):
                 from .inprocess import run_in_process
 
@@ -157,7 +161,7 @@ def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str]
         elif part.name in _MOVABLE and allow_file:
             moved.append(f"{part.name} {shlex.quote(text)}")
         elif part.name == "--proxy":
-            _proxy_environment(text, where, pip_env, parts)
+            _proxy_environment(text, pip_env)
         elif part.name is not None and part.name.startswith("--") and part.name != "--":
             variable = "PIP_" + part.name[2:].upper().replace("-", "_")
             if variable in os.environ or variable in pip_env:
@@ -173,15 +177,11 @@ def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str]
     return moved
 
 
-def _proxy_environment(text: str, where: str, pip_env: dict[str, str],
-                       parts: list[Arg]) -> None:
+def _proxy_environment(text: str, pip_env: dict[str, str]) -> None:
     """A `--proxy` holding a secret: pip would pass `--proxy URL` to its nested pip, so it
     goes to the proxy variables requests reads instead, for pip and every pip it starts
     (without `--proxy` pip leaves requests' `trust_env` on). `NO_PROXY` goes, as
     `--proxy` would ignore it."""
-    if any(p.name == "--no-proxy-env" for p in parts):
-        raise ConfigError(f"{where}: --proxy holds a secret, which pip-private passes to pip "
-                          "as HTTPS_PROXY, but --no-proxy-env tells pip to ignore that")
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         pip_env[name] = text
     for name in ("NO_PROXY", "no_proxy"):
