@@ -96,14 +96,17 @@ def test_forbidding_index_rejects_a_wrong_token(tmp_path: Path, client_env: dict
     assert len(refused) == 1 and "403 Forbidden" in refused[0], lines
 
 
+def env_rule(client_env: dict[str, str], url: str, token: str) -> dict[str, str]:
+    return {**client_env, "IDX_TOKEN": token, "PRIVATE_PACKAGES_IDX_URL": url,
+            "PRIVATE_PACKAGES_IDX_USERNAME": USER,
+            "PRIVATE_PACKAGES_IDX_PASSWORD": "${IDX_TOKEN}"}
+
+
 def test_credential_from_an_env_defined_rule(tmp_path: Path, client_env: dict[str, str],
                                             private_index: PrivateIndex, canary: str) -> None:
     # The rule binds the server's root: pypiserver links files at /packages/, beside
     # /simple/ (a rule for /simple/ alone is reported below).
-    env = {**client_env, "IDX_TOKEN": canary,
-           "PRIVATE_PACKAGES_IDX_URL": private_index.url,
-           "PRIVATE_PACKAGES_IDX_USERNAME": USER,
-           "PRIVATE_PACKAGES_IDX_PASSWORD": "${IDX_TOKEN}"}
+    env = env_rule(client_env, private_index.url, canary)
     requirements = f"--index-url {private_index.simple_url}\nacme-internal\n"
     lines = check(doctor(tmp_path, env, requirements, "--timeout", "5"), 0, canary)
     index = [line for line in lines if private_index.simple_url in line and "200" in line]
@@ -119,10 +122,7 @@ def test_files_linked_outside_the_rule_are_reported_with_the_prefix_to_bind(
         canary: str) -> None:
     """A rule for /simple/ alone: the index accepts it, but pypiserver links its files at
     /packages/, where pip-private sends no credential. Exit 2, OUTSIDE, and the prefix."""
-    env = {**client_env, "IDX_TOKEN": canary,
-           "PRIVATE_PACKAGES_IDX_URL": private_index.simple_url,
-           "PRIVATE_PACKAGES_IDX_USERNAME": USER,
-           "PRIVATE_PACKAGES_IDX_PASSWORD": "${IDX_TOKEN}"}
+    env = env_rule(client_env, private_index.simple_url, canary)
     requirements = f"--index-url {private_index.simple_url}\nacme-internal\n"
     lines = check(doctor(tmp_path, env, requirements, "--timeout", "5"), 2, canary)
     outside = marked(lines, "OUTSIDE")

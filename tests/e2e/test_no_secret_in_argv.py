@@ -72,6 +72,13 @@ def git_server(tmp_path: Path, git_token: str) -> Iterator[GitServer]:
         yield server
 
 
+def write_requirements(folder: Path, index: PrivateIndex) -> None:
+    """acme-sdist from the index, its token written into the index URL."""
+    host = index.url.removeprefix("http://")
+    (folder / "r.txt").write_text(f"--index-url http://{USER}:${{TOKEN}}@{host}/simple/\n"
+                                  "acme-sdist\n")
+
+
 def run(argv: list[str], env: dict[str, str], cwd: Path, sampler: ArgvSampler
         ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, cwd=cwd, env={**env, **sampler.env}, capture_output=True,
@@ -119,9 +126,7 @@ def test_a_secret_proxy_reaches_the_proxy_and_no_argv(
         clients: Clients, client_env: dict[str, str], index: PrivateIndex, canary: str,
         tmp_path: Path) -> None:
     proxy_token = make_canary("proxy")
-    host = index.url.removeprefix("http://")
-    (tmp_path / "r.txt").write_text(f"--index-url http://{USER}:${{TOKEN}}@{host}/simple/\n"
-                                    "acme-sdist\n")
+    write_requirements(tmp_path, index)
     env = {**client_env, "TOKEN": canary, "PROXY_TOKEN": proxy_token}
     with ForwardProxy("proxy-user", proxy_token) as proxy, ArgvSampler() as sampler:
         result = run([str(clients.pip_python.parent / "pip-private"), "install", "--proxy",
@@ -147,9 +152,7 @@ def test_without_our_backend_pip_installs_build_dependencies_in_its_own_process(
         clients: Clients, client_env: dict[str, str], index: PrivateIndex, canary: str,
         tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     python = venv_without_backend(tmp_path_factory, "pip-only")
-    host = index.url.removeprefix("http://")
-    (tmp_path / "r.txt").write_text(f"--index-url http://{USER}:${{TOKEN}}@{host}/simple/\n"
-                                    "acme-sdist\n")
+    write_requirements(tmp_path, index)
     env = {**client_env, "TOKEN": canary}
     with ArgvSampler() as sampler:
         result = run([str(clients.pip_python.parent / "pip-private"), "--python", str(python),
@@ -165,9 +168,7 @@ def test_without_our_backend_and_an_older_pip_it_refuses(
         clients: Clients, client_env: dict[str, str], index: PrivateIndex, canary: str,
         tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     python = venv_without_backend(tmp_path_factory, "pip-old")
-    host = index.url.removeprefix("http://")
-    (tmp_path / "r.txt").write_text(f"--index-url http://{USER}:${{TOKEN}}@{host}/simple/\n"
-                                    "acme-sdist\n")
+    write_requirements(tmp_path, index)
     argv = [str(clients.pip_python.parent / "pip-private"), "--python", str(python),
             "install", "--target", str(tmp_path / "target"), "-r", "r.txt"]
     env = {**client_env, "TOKEN": canary}
