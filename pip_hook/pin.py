@@ -35,7 +35,9 @@ from keyring_backend.errors import ConfigError, PrivatePackagesError
 from .reqfile import COMMENT_RE
 
 USAGE = "usage: pip-private pin -r FILE [-r FILE]... [--check] [--update]\n"
-_GIT_URL = re.compile(r"git\+(?P<scheme>https?|ssh|git|file)://(?P<rest>[^\s\\]+)")
+#: Scheme names are case-insensitive, as pip reads them (`Git+Https://`).
+_GIT_URL = re.compile(r"git\+(?P<scheme>https?|ssh|git|file)://(?P<rest>[^\s\\]+)",
+                      re.IGNORECASE)
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}", re.IGNORECASE)
 _RECORDED = re.compile(r"#\s*(?P<ref>[^\s#]+)(?:\s+--\s.*)?\s*$")
 

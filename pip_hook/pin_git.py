@@ -73,11 +73,12 @@ class Resolver:
     def git_url(self, req: ReqFile, ref: GitRef) -> str:
         """The URL git is given: references rendered, userinfo lifted into a rule."""
         if "${" not in ref.url:
-            if re.match(r"git\+https?://[^/]*@", ref.url):
+            if re.match(r"git\+https?://[^/]*@", ref.url, re.IGNORECASE):
                 raise ConfigError(f"{req.where(ref)}: this git URL holds a credential, which "
                                   "pin never puts in git's arguments: write ${VAR} references "
                                   "or add a rule (pip-private scan proposes one)")
-            return ref.url[len("git+"):]
+            scheme, sep, rest = ref.url[len("git+"):].partition("://")
+            return scheme.lower() + sep + rest  # git finds `git-remote-https`, not `-Https`
         from keyring_backend.providers import ResolveContext
 
         from .reqfile import render_line

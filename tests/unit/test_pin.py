@@ -119,6 +119,16 @@ def test_pins_tags_and_branches_keeping_everything_else(repo: tuple[str, Path],
     assert "req.txt:6" in err and "has no @REF" in err
 
 
+def test_a_scheme_in_upper_case_is_pinned_too(repo: tuple[str, Path], tmp_path: Path) -> None:
+    """pip reads `Git+File://` as `git+file://`; so does pin, and git gets it lower-case."""
+    url, work = repo
+    (tmp_path / "req.txt").write_text(f"acme @ Git+File://{url[len('file://'):]}@v1\n")
+    code, _, err = run("-r", "req.txt", cwd=tmp_path)
+    assert code == 0, err
+    v1 = git("rev-parse", "v1^{commit}", cwd=work)
+    assert f"@{v1}  # v1" in (tmp_path / "req.txt").read_text()
+
+
 def test_a_moving_branch_is_left_alone_until_update(repo: tuple[str, Path],
                                                     tmp_path: Path) -> None:
     url, work = repo
@@ -176,8 +186,9 @@ def test_unreachable_repository_is_one_line(tmp_path: Path) -> None:
     assert err.count("\n") == 1 and err.startswith("pip-private pin: error: ")
 
 
-def test_a_literal_credential_never_reaches_git(tmp_path: Path) -> None:
-    (tmp_path / "r.txt").write_text("acme @ git+https://bot:s3cr3t-value@h.invalid/a.git@v1\n")
+@pytest.mark.parametrize("scheme", ["git+https", "Git+Https"])
+def test_a_literal_credential_never_reaches_git(tmp_path: Path, scheme: str) -> None:
+    (tmp_path / "r.txt").write_text(f"acme @ {scheme}://bot:s3cr3t-value@h.invalid/a.git@v1\n")
     code, out, err = run("-r", "r.txt", cwd=tmp_path)
     assert code == 2
     assert "holds a credential" in err
