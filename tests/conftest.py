@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import ssl
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -59,9 +60,11 @@ class Clients:
 
 @pytest.fixture(scope="session")
 def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This project built as a wheel, the way users install it."""
+    """This project built as a wheel, the way users install it, by the dev venv's (locked)
+    setuptools: build isolation would fetch whatever setuptools is newest."""
     dist = shared_build(tmp_path_factory, "dist", lambda target: run_checked(
-        BIN / "uv", "build", "--wheel", "--quiet", "--out-dir", target, PROJECT))
+        BIN / "uv", "build", "--wheel", "--quiet", "--no-build-isolation", "--python",
+        sys.executable, "--out-dir", target, PROJECT))
     return next(dist.glob("private_packages-*.whl"))
 
 

@@ -61,24 +61,28 @@ def hashed_requirement(path: Path) -> str:
     return f"{path.resolve().as_uri()} --hash=sha256:{digest}"
 
 
-def locked_venv(factory: pytest.TempPathFactory, name: str, *extra_packages: str | Path,
-                python: str = sys.executable, seed: bool = False) -> Path:
-    """The venv NAME from its lock plus `extra_packages` (local wheels, such as the project
-    wheel), built once per run; returns its bin directory. `seed` adds pip (and, before
-    3.12, setuptools) the way `python -m venv` does."""
+def build_locked_venv(target: Path, name: str, *extra_packages: str | Path,
+                      python: str = sys.executable, seed: bool = False) -> Path:
+    """Create the venv `target` from lock NAME plus `extra_packages` (local wheels, such as
+    the project wheel); returns its bin directory. `seed` adds pip (and, before 3.12,
+    setuptools) the way `python -m venv` does: a lock that pins pip pins it anyway."""
     uv = BIN / "uv"
-
-    def build(target: Path) -> None:
-        run_checked(uv, "venv", "--quiet", *(["--seed"] if seed else []), "--python", python,
-                    target)
-        install = [uv, "pip", "install", "--quiet", "--python", target / "bin/python"]
-        if latest:
-            run_checked(*install, "--upgrade", "-r", CLIENT_LOCKS / f"{name}.in",
-                        *extra_packages)
-            return
-        requirements = target.with_name(f".{name}.requirements.txt")
+    run_checked(uv, "venv", "--quiet", *(["--seed"] if seed else []), "--python", python,
+                target)
+    install = [uv, "pip", "install", "--quiet", "--python", target / "bin/python"]
+    if latest:
+        run_checked(*install, "--upgrade", "-r", CLIENT_LOCKS / f"{name}.in", *extra_packages)
+    else:
+        requirements = target / "locked-requirements.txt"
         requirements.write_text((CLIENT_LOCKS / f"{name}.txt").read_text() + "".join(
             hashed_requirement(Path(extra)) + "\n" for extra in extra_packages))
         run_checked(*install, "--require-hashes", "-r", requirements)
+    return target / "bin"
 
-    return shared_build(factory, name, build) / "bin"
+
+def locked_venv(factory: pytest.TempPathFactory, name: str, *extra_packages: str | Path,
+                python: str = sys.executable, seed: bool = False) -> Path:
+    """The venv NAME (`build_locked_venv`), built once per run and shared by every xdist
+    worker; returns its bin directory."""
+    return shared_build(factory, name, lambda target: build_locked_venv(
+        target, name, *extra_packages, python=python, seed=seed)) / "bin"

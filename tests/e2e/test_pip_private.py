@@ -15,7 +15,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from support.wheels import source_tree
 from tests.conftest import Clients, make_canary
 from tests.leaks import assert_not_in_files, assert_not_in_texts
 from tests.terminal import read_pty
-from tests.venvs import locked_venv
+from tests.venvs import build_locked_venv, locked_venv
 
 pytestmark = pytest.mark.e2e
 
@@ -321,7 +320,7 @@ def git_server(tmp_path: Path, canary: str) -> Iterator[GitServer]:
 
 @pytest.mark.parametrize("form", ["token-in-url", "rule", "scheme-case"])
 def test_git_editable_then_freeze_are_clean(job: Job, git_server: GitServer, canary: str,
-                                            clients: Clients, form: str) -> None:
+                                            form: str) -> None:
     """An editable git install (token in the URL through a reference -- also behind a
     scheme written `Git+Http://`, which pip reads case-insensitively --, or a rule with no
     token in the URL at all), then `pip freeze`: git's argv, .git/config, direct_url.json
@@ -338,10 +337,7 @@ def test_git_editable_then_freeze_are_clean(job: Job, git_server: GitServer, can
         scheme, url = "Git+", url.replace("http://", "Http://")
     job.env["GIT_TOKEN"] = canary
     venv = job.root / "venv"
-    # Test infrastructure, not the job: the seed packages come from PyPI with this
-    # machine's own network settings, which the job's minimal environment leaves out.
-    subprocess.run([str(clients.uv), "venv", "--quiet", "--seed", "--python",
-                    sys.executable, str(venv)], check=True)
+    build_locked_venv(venv, "pip-only")  # test infrastructure, not the job: pip from its lock
     job.write("r.txt", f"-e {scheme}{url}#egg=acme-git\n")
     result = subprocess.run(
         [str(job.pip_private), "--python", str(venv / "bin/python"), "install", "--src",

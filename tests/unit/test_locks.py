@@ -1,17 +1,25 @@
-"""The committed locks match what their `.in` files ask for: every requirement pinned, to a
-version its specifier allows, with hashes. A lock left stale after an `.in` edit fails here,
-offline, before any venv is built from it (`./dev lock` recompiles)."""
+"""The committed locks match what they are compiled from: requirements/dev.txt from
+pyproject.toml (dependencies, `test` and `vault` extras) and requirements/dev.in, each
+requirements/clients/NAME.txt from NAME.in. Every requirement pinned, to a version its
+specifier allows, with hashes. A lock left stale after an edit fails here, offline, before
+any venv is built from it (`./dev lock` recompiles)."""
 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.venvs import CLIENT_LOCKS
+from tests.venvs import CLIENT_LOCKS, PROJECT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)")
 
@@ -36,8 +44,21 @@ def requirement_blocks(lock: Path) -> list[str]:
     return [line for line in text.splitlines() if PIN.match(line)]
 
 
+def dev_requirements() -> list[Requirement]:
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    return [*map(Requirement, [*project["dependencies"], *extras["test"], *extras["vault"]]),
+            *requirements_in(PROJECT / "requirements" / "dev.in")]
+
+
 def client_locks() -> list[str]:
     return sorted(path.stem for path in CLIENT_LOCKS.glob("*.in"))
+
+
+LOCKS = {"dev": (PROJECT / "requirements" / "dev.txt", dev_requirements),
+         **{f"clients/{name}": (CLIENT_LOCKS / f"{name}.txt",
+                                lambda name=name: requirements_in(CLIENT_LOCKS / f"{name}.in"))
+            for name in client_locks()}}
 
 
 def test_every_lock_has_its_in_file_and_back() -> None:
@@ -45,20 +66,21 @@ def test_every_lock_has_its_in_file_and_back() -> None:
     assert sorted(path.stem for path in CLIENT_LOCKS.glob("*.txt")) == client_locks()
 
 
-@pytest.mark.parametrize("name", client_locks())
-def test_lock_pins_what_the_in_file_asks_for(name: str) -> None:
-    locked = pins(CLIENT_LOCKS / f"{name}.txt")
-    for requirement in requirements_in(CLIENT_LOCKS / f"{name}.in"):
+@pytest.mark.parametrize("name", sorted(LOCKS))
+def test_lock_pins_what_it_is_compiled_from(name: str) -> None:
+    lock, wanted = LOCKS[name]
+    locked = pins(lock)
+    for requirement in wanted():
         versions = locked.get(canonicalize_name(requirement.name))
-        assert versions, f"{requirement.name} is not in {name}.txt: run ./dev lock"
+        assert versions, f"{requirement.name} is not in {lock.name}: run ./dev lock"
         for version in versions:
             assert requirement.specifier.contains(version, prereleases=True), \
-                f"{name}.txt pins {requirement.name}=={version}, {name}.in asks " \
-                f"{requirement.specifier}: run ./dev lock"
+                f"{lock.name} pins {requirement.name}=={version}, but " \
+                f"{requirement.specifier} is asked for: run ./dev lock"
 
 
-@pytest.mark.parametrize("name", client_locks())
+@pytest.mark.parametrize("name", sorted(LOCKS))
 def test_every_locked_requirement_carries_hashes(name: str) -> None:
-    blocks = requirement_blocks(CLIENT_LOCKS / f"{name}.txt")
+    blocks = requirement_blocks(LOCKS[name][0])
     assert blocks
     assert [block for block in blocks if "--hash=sha256:" not in block] == []
