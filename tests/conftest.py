@@ -17,15 +17,11 @@ from support.names import self_signed, server_context
 from support.pypi_server import PrivateIndex
 from support.wheels import build_wheel
 from tests import venvs
+from tests.hostenv import client_environment, make_home, remove_home, shut_out_host
 from tests.venvs import BIN, PROJECT, locked_venv, run_checked, shared_build
 
 pytest_plugins = ["tests.poetry_env"]
 __all__ = ["BIN", "PROJECT", "Clients", "locked_venv", "make_canary"]
-
-#: Host variables that change how pip, git, uv, poetry or keyring behave in this process and
-#: in every child a test starts without its own environment.
-_HOST_PREFIXES = ("PIP_", "UV_", "POETRY_", "PRIVATE_PACKAGES_", "VAULT_", "PYTHON_KEYRING",
-                  "GIT_", "TWINE_", "KEYRING_")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,16 +30,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "instead of their locks (./dev test-latest)")
 
 
+_run_home: list[Path] = []
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Shut the host's configuration out of the whole run (TESTING.md): no `PIP_*`, no
-    pip.conf (site-wide, user or /etc), no git system/global config, no uv.toml. Tests
-    about reading such configuration set up their own."""
-    for key in [k for k in os.environ if k.startswith(_HOST_PREFIXES)]:
-        del os.environ[key]
-    os.environ.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1",
-                      GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
-                      UV_NO_CONFIG="1")
+    """Shut the host's configuration out of the whole run, before anything starts
+    (tests/hostenv.py)."""
+    _run_home.append(shut_out_host(os.environ))
     venvs.latest = config.getoption("latest")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for home in _run_home:
+        remove_home(home)
 
 
 @dataclass(frozen=True)
@@ -88,29 +87,14 @@ def fresh_vault_cache() -> Iterator[None]:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """A fresh HOME with XDG dirs, so no user config, keyring or cache leaks in or out."""
-    path = tmp_path / "home"
-    for sub in (".config", ".local/share", ".cache"):
-        (path / sub).mkdir(parents=True)
-    return path
+    return make_home(tmp_path / "home")
 
 
 @pytest.fixture
 def client_env(home: Path) -> dict[str, str]:
-    """A minimal environment for client processes: nothing inherited from this machine's
-    pip configuration (its find-links would mask auth failures)."""
-    return {
-        "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "UV_CACHE_DIR": str(home / ".cache/uv"),
-        "LANG": "C.UTF-8",
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "UV_NO_CONFIG": "1",
-    }
+    """The environment of a client process a test starts (tests/hostenv.py): nothing of
+    this machine's configuration (its pip.conf find-links would mask auth failures)."""
+    return client_environment(home)
 
 
 def make_canary(label: str = "tok", *, ascii_only: bool = True) -> str:

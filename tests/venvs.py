@@ -13,8 +13,11 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -22,10 +25,40 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+DEV_LOCK = PROJECT / "requirements" / "dev.txt"
 CLIENT_LOCKS = PROJECT / "requirements" / "clients"
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\]*?))?\s*\\?$")
 
 #: Set by tests/conftest.py from the `--latest` option (every xdist worker parses it too).
 latest = False
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One requirement of a lock: a universal lock may pin a name once per marker."""
+
+    name: str
+    version: str
+    marker: str  # "" when the pin holds everywhere
+
+
+def read_lock(path: Path) -> list[Pin]:
+    return [Pin(m[1], m[2], m[3] or "") for m in map(_PIN.match, path.read_text().splitlines())
+            if m]
+
+
+def copy_project(target: Path) -> Path:
+    """This working tree as a fresh clone would have it (tracked and new files, nothing
+    ignored: no .venv, no caches)."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], cwd=PROJECT, check=True,
+                            capture_output=True, text=True).stdout
+    for name in filter(None, listed.split("\0")):
+        source = PROJECT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
 
 
 def run_checked(*argv: str | Path) -> None:

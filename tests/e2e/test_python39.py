@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import glob
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.hostenv import account_home
 from tests.venvs import locked_venv
 
 pytestmark = pytest.mark.e2e
 
 
 def find_python39() -> str | None:
-    """A working 3.9 interpreter (pyenv's shims fail when 3.9 is not selected)."""
-    candidates = [*sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.9*/bin/python3.9"))),
+    """A working 3.9 interpreter (pyenv's shims fail when 3.9 is not selected). HOME is the
+    test run's throwaway one: pyenv's root comes from PYENV_ROOT or the account's home."""
+    pyenv = Path(os.environ.get("PYENV_ROOT") or account_home() / ".pyenv")
+    candidates = [*sorted(glob.glob(str(pyenv / "versions/3.9*/bin/python3.9"))),
                   shutil.which("python3.9")]
     for candidate in filter(None, candidates):
         check = "import sys; assert sys.version_info[:2] == (3, 9)"

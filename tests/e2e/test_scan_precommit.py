@@ -5,15 +5,15 @@ credential is refused -- with the secret nowhere in what the user sees."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import PROJECT, locked_venv
+from tests.conftest import locked_venv
 from tests.leaks import assert_not_in_texts
+from tests.venvs import copy_project
 
 pytestmark = pytest.mark.e2e
 
@@ -29,13 +29,7 @@ def _git(cwd: Path, *args: str) -> None:
 def _hook_repo(target: Path) -> Path:
     """This working tree, uncommitted files included, committed into a repository of its own:
     pre-commit installs hooks from a commit, and `try-repo` would leave untracked files out."""
-    listed = subprocess.run([GIT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=PROJECT, check=True, capture_output=True, text=True).stdout
-    for name in filter(None, listed.split("\0")):
-        source = PROJECT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
+    copy_project(target)
     _git(target, "init", "-q")
     _git(target, "add", "-A")
     _git(target, "commit", "-q", "-m", "snapshot")

@@ -6,7 +6,6 @@ any venv is built from it (`./dev lock` recompiles)."""
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -14,14 +13,12 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.venvs import CLIENT_LOCKS, PROJECT
+from tests.venvs import CLIENT_LOCKS, DEV_LOCK, PROJECT, read_lock
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:
     import tomli as tomllib
-
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)")
 
 
 def requirements_in(path: Path) -> list[Requirement]:
@@ -32,16 +29,15 @@ def requirements_in(path: Path) -> list[Requirement]:
 def pins(lock: Path) -> dict[str, list[str]]:
     """name -> every pinned version (a universal lock may pin one per Python range)."""
     found: dict[str, list[str]] = {}
-    for match in map(PIN.match, lock.read_text().splitlines()):
-        if match:
-            found.setdefault(canonicalize_name(match[1]), []).append(match[2])
+    for pin in read_lock(lock):
+        found.setdefault(canonicalize_name(pin.name), []).append(pin.version)
     return found
 
 
 def requirement_blocks(lock: Path) -> list[str]:
     """Each requirement with its continuation lines (`\\`-joined)."""
     text = lock.read_text().replace("\\\n", " ")
-    return [line for line in text.splitlines() if PIN.match(line)]
+    return [line for line in text.splitlines() if line[:1].isalnum()]
 
 
 def dev_requirements() -> list[Requirement]:
@@ -55,7 +51,7 @@ def client_locks() -> list[str]:
     return sorted(path.stem for path in CLIENT_LOCKS.glob("*.in"))
 
 
-LOCKS = {"dev": (PROJECT / "requirements" / "dev.txt", dev_requirements),
+LOCKS = {"dev": (DEV_LOCK, dev_requirements),
          **{f"clients/{name}": (CLIENT_LOCKS / f"{name}.txt",
                                 lambda name=name: requirements_in(CLIENT_LOCKS / f"{name}.in"))
             for name in client_locks()}}
@@ -82,5 +78,5 @@ def test_lock_pins_what_it_is_compiled_from(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(LOCKS))
 def test_every_locked_requirement_carries_hashes(name: str) -> None:
     blocks = requirement_blocks(LOCKS[name][0])
-    assert blocks
+    assert len(blocks) == len(read_lock(LOCKS[name][0])) > 0  # every pin read
     assert [block for block in blocks if "--hash=sha256:" not in block] == []
