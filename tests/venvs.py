@@ -48,8 +48,8 @@ def read_lock(path: Path) -> list[Pin]:
 
 
 def copy_project(target: Path) -> Path:
-    """This working tree as a fresh clone would have it (tracked and new files, nothing
-    ignored: no .venv, no caches)."""
+    """This working tree as a fresh clone would have it: tracked and new files, nothing git
+    ignores (no .venv, no caches). The tree must be a git checkout, as every clone is."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
                              "--exclude-standard"], cwd=PROJECT, check=True,
                             capture_output=True, text=True).stdout
