@@ -17,9 +17,9 @@ Plain logic, no cleo: `commands/bump.py` reads the options and prints. Decisions
   version. Registry versions that are not PEP 440 are ignored.
 - The new version is written to `[project].version` and/or `[tool.poetry].version`,
   whichever the file has (as `poetry version` does), with tomlkit so formatting stays, and
-  atomically (`files.atomic_write`: the file keeps its mode). The value keeps the quotes
-  the file used (`'1.0.0'` stays single-quoted; a diff shows only the version), set
-  explicitly so the result does not depend on the installed tomlkit (0.13 wrote double
+  atomically (`keyring_backend.files.atomic_write`: the file keeps its mode). The value
+  keeps the quotes the file used (`'1.0.0'` stays single-quoted; a diff shows only the
+  version), set explicitly so the result does not depend on the installed tomlkit (0.13 wrote double
   quotes, newer releases keep the old style).
 - Which index: NAME is a `[[tool.poetry.source]]` (its URL is the simple index) or a
   publish repository (`poetry config repositories.NAME.url`, or `pypi`). An upload URL
@@ -173,7 +173,7 @@ def write_version(pyproject: Path, version: str) -> None:
     if not written:
         raise ConfigError(f"{pyproject} declares no version to set: add [project] version "
                           "(or [tool.poetry] version)")
-    from .files import atomic_write
+    from keyring_backend.files import atomic_write
 
     # Atomic: a killed CI job must not leave a truncated pyproject.toml behind.
     atomic_write(pyproject, tomlkit.dumps(document).encode("utf-8"))

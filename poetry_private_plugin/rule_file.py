@@ -20,16 +20,14 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from keyring_backend.config import project_sources
 from keyring_backend.errors import ConfigError
+from keyring_backend.files import NEW_FILE_MODE, atomic_write, make_private_dir
 from keyring_backend.urls import parse_location
-
-from .files import NEW_FILE_MODE, atomic_write
 
 if TYPE_CHECKING:
     from tomlkit.toml_document import TOMLDocument
 
 PROJECT_KEYS = ("tool", "private-packages", "credentials")
 USER_KEYS = ("credentials",)
-NEW_DIR_MODE = 0o700
 
 Binding = tuple[str, str]  # ("source", name) or ("url", prefix)
 
@@ -170,10 +168,7 @@ class RuleFile:
 
     def save(self) -> None:
         """Write the document atomically, keeping the mode of the file it replaces."""
-        parent = self.path.parent
-        if not parent.exists():
-            parent.mkdir(parents=True)
-            parent.chmod(NEW_DIR_MODE)  # mkdir's mode is filtered by the umask
+        make_private_dir(self.path.parent)
         atomic_write(self.path, self.text().encode("utf-8"), NEW_FILE_MODE)
         self.exists = True
 
