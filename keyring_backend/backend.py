@@ -41,7 +41,6 @@ class PrivatePackagesKeyring(KeyringBackend):
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._store: Optional[CredentialStore] = None
-        self._warned: set[str] = set()
 
     @property
     def store(self) -> CredentialStore:
@@ -85,7 +84,10 @@ class PrivatePackagesKeyring(KeyringBackend):
         # direct URLs): once pip's requests are guarded, a rule for the whole origin may
         # answer that too (rules.py `for_whole_origin`).
         guarded = "://" not in service and _guards_pip()
-        credential = self.store.credential_for(service, username, guarded=guarded)
+        store = self.store
+        credential = store.credential_for(service, username, guarded=guarded)
+        if store.config.untrusted:
+            self._note_untrusted(service, answered=credential is not None)
         if credential is None:
             return None
         # The client that asked (pip with the import provider, poetry, twine) caches the
@@ -95,20 +97,38 @@ class PrivatePackagesKeyring(KeyringBackend):
         install_in_clients()
         return SimpleCredential(credential.username, credential.password.reveal())
 
+    def _note_untrusted(self, service: str, *, answered: bool) -> None:
+        """Say once that an untrusted project's content was left out -- when it matters:
+        a withheld rule would have answered this lookup, or a credential is being resolved
+        without the project's withheld vault settings. Other processes stay quiet."""
+        config = self.store.config
+        vault_only = answered and config.content is not None and bool(config.content.vault)
+        if vault_only or self.store.withheld_rule_for(service) is not None:
+            notice = config.untrusted_notice()
+            if notice is not None:
+                self._say(notice)
+
     def _warn(self, exc: BaseException) -> None:
         from .errors import PrivatePackagesError
 
         text = str(exc) if isinstance(exc, PrivatePackagesError) else (
             f"unexpected {type(exc).__name__} (run with debug logging for the traceback)")
-        if text not in self._warned:
-            self._warned.add(text)
-            log.warning("private-packages: %s", text)
-            if log.isEnabledFor(logging.DEBUG):
-                # Frames only: an unexpected exception's own text might quote a value.
-                import traceback
+        if self._say(text) and log.isEnabledFor(logging.DEBUG):
+            # Frames only: an unexpected exception's own text might quote a value.
+            import traceback
 
-                frames = "".join(traceback.format_tb(exc.__traceback__))
-                log.debug("private-packages: %s raised at\n%s", type(exc).__name__, frames)
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.debug("private-packages: %s raised at\n%s", type(exc).__name__, frames)
+
+    @staticmethod
+    def _say(text: str) -> bool:
+        """Warn once per process (notices.py); True when this call warned."""
+        from .notices import first_time
+
+        if not first_time(text):
+            return False
+        log.warning("private-packages: %s", text)
+        return True
 
 
 def _guards_pip() -> bool:

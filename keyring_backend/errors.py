@@ -50,6 +50,11 @@ class UnresolvedReference(PrivatePackagesError):
     """
 
 
+class UntrustedReference(UnresolvedReference):
+    """A file of an untrusted project (a requirements file) holds a reference that would
+    read your secrets (`${file:}`, `${vault:}`, `${keyring:}`): trust the project first."""
+
+
 class ProviderUnavailable(UnresolvedReference):
     """A provider could not be reached or used (Vault down or sealed, hvac not installed...)."""
 

@@ -74,6 +74,8 @@ def main(argv: Optional[list[str]] = None, *, store: Optional[CredentialStore] =
         for error in store.config.errors:
             _warn(str(error))
         answer = answer_get(attributes, store)
+        if answer is None and store.config.untrusted:
+            _note_untrusted(attributes, store)
     except Exception as exc:  # noqa: BLE001 -- git must fall back, never see a traceback
         from .errors import PrivatePackagesError
 
@@ -129,6 +131,17 @@ def answer_get(attributes: Mapping[str, str],
             raise ConfigError(f"{name} of {rule.origin} contains a line break or NUL, "
                               "which git's credential protocol cannot carry")
     return credential.username, password
+
+
+def _note_untrusted(attributes: Mapping[str, str], store: CredentialStore) -> None:
+    """One line when a withheld rule of an untrusted project would have answered git."""
+    from urllib.parse import quote
+
+    protocol, host = attributes.get("protocol", ""), attributes.get("host", "")
+    path = quote(attributes.get("path", "").lstrip("/"), safe=_PATH_SAFE)
+    notice = store.config.untrusted_notice()
+    if notice and store.withheld_rule_for(f"{protocol}://{host}/{path}") is not None:
+        _warn(notice)
 
 
 def git_config_env(env: Mapping[str, str], *, project_dir: Optional[Path] = None,

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
-from .config import Config, load_config
+from .config import Config, Repositories, load_config, source_prefix
 from .logs import info_level, quiet_logger
 from .providers import ResolveContext, render_template
 from .records import field, record
 from .references import Reference, Template, parse_template
-from .rules import CredentialRule, Layer
+from .rules import CredentialRule, Layer, RuleSet
 from .secret import Secret
 from .urls import parse_location
 
@@ -34,15 +34,18 @@ class CredentialStore:
     """Rules of the four layers for one environment and working directory, loaded once."""
 
     def __init__(self, env: Optional[Mapping[str, str]] = None,
-                 cwd: Optional[Path] = None) -> None:
+                 cwd: Optional[Path] = None,
+                 repositories: Optional[Repositories] = None) -> None:
         self.env: Mapping[str, str] = os.environ if env is None else env
         self._cwd = cwd
+        self._repositories = repositories or {}
         self._config: Optional[Config] = None
+        self._withheld: Optional[RuleSet] = None
 
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.env, self._cwd or Path.cwd())
+            self._config = load_config(self.env, self._cwd or Path.cwd(), self._repositories)
         return self._config
 
     def rule_for_service(self, service: str, *,
@@ -50,10 +53,29 @@ class CredentialStore:
         """The rule answering a keyring service string, or None when none is ours.
         `guarded`: the caller's requests are checked by the guard, so a netloc-only
         lookup may also get a rule bound to a whole origin (`RuleSet.for_whole_origin`)."""
-        rules = self.config.rules
+        return self._lookup(self.config.rules, service, guarded)
+
+    def withheld_rule_for(self, service: str) -> Optional[CredentialRule]:
+        """The rule of an untrusted project that *would* answer `service` (to say so once),
+        or None. Never resolve it: that is what withholding it means."""
+        withheld = self.config.withheld
+        if not withheld:
+            return None
+        if self._withheld is None:
+            self._withheld = RuleSet(withheld)
+        return self._lookup(self._withheld, service, guarded=True)
+
+    def _lookup(self, rules: RuleSet, service: str,
+                guarded: bool) -> Optional[CredentialRule]:
         if service.startswith(POETRY_REPOSITORY_PREFIX):
             name = service[len(POETRY_REPOSITORY_PREFIX):]
             rule = rules.for_source(name)
+            written = self.config.project_sources.get(name)
+            if rule is not None and written is not None and rule.source is not None:
+                # Bound to the user's repository of that name, while the project's source
+                # of the same name (where poetry sends it) may point elsewhere.
+                loc = parse_location(source_prefix(written))
+                return rule if loc is not None and rule.matches(loc) else None
             if rule is not None:
                 return rule
             url = self.config.sources.get(name)

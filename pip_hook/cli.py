@@ -1,5 +1,6 @@
 """`pip-private`: the console script. Parses its own options, dispatches its verbs
-(`render`, `doctor`, `scan`, `pin`, `preset`) and hands every other command to pip (run.py).
+(`render`, `doctor`, `scan`, `pin`, `preset`, `trust`) and hands every other command to
+pip (run.py).
 
 Our own failures print one line, `pip-private: error: ...`, and exit 2 (a usage or
 configuration error) or 3 (a server rejected a credential); pip's exit code is passed
@@ -22,6 +23,7 @@ usage: pip-private [--python PATH] [--keep-env] <pip command> [pip args...]
        pip-private scan [PATH]...
        pip-private pin -r FILE [-r FILE]... [--check] [--update]
        pip-private preset NAME [--OPTION VALUE]... [--format text|toml|env]
+       pip-private trust [DIR] [--yes] | --list | --revoke [DIR]
 
 Runs pip with every requirements file rendered first: ${NAME}, ${NAME#field}, ${NAME[N]},
 ${NAME:-fallback}, ${file:PATH}, ${vault:PATH#FIELD}, ${keyring:SERVICE#USER} (and
@@ -43,6 +45,9 @@ verbs:
   pin      resolve git+...@branch-or-tag requirements to commit SHAs (--check: exit 1
            when any git requirement is not pinned, changing nothing)
   preset   print a registry's index URL and credential rule (pip-private preset --help)
+  trust    approve a project: its pyproject.toml rules and vault settings, and the
+           ${file:}/${vault:}/${keyring:} references of its requirements files, apply
+           only in a trusted project (or in CI, or with PRIVATE_PACKAGES_TRUST=1)
 """
 
 
@@ -155,6 +160,12 @@ def _preset(args: Sequence[str]) -> int:
     return preset_main(args, sys.stdout, sys.stderr)
 
 
+def _trust(args: Sequence[str]) -> int:
+    from .trust import main as trust_main
+
+    return trust_main(args, sys.stdout, sys.stderr, sys.stdin)
+
+
 def _doctor(args: Sequence[str]) -> int:
     from .doctor import main as doctor_main
 
@@ -174,6 +185,7 @@ VERBS: dict[str, Callable[[Sequence[str]], int]] = {
     "scan": _scan,
     "pin": _pin,
     "preset": _preset,
+    "trust": _trust,
 }
 
 if __name__ == "__main__":

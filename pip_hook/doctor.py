@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Optional, TextIO
 
+from keyring_backend.config.locations import LocationTrust
 from keyring_backend.errors import ConfigError, PrivatePackagesError, UnresolvedReference
 from keyring_backend.http import split_userinfo
 from keyring_backend.probe import probe_index
@@ -103,6 +104,7 @@ class Doctor:
         self.env = env
         self.cwd = cwd
         self.store = CredentialStore(env, cwd)
+        self.trust = LocationTrust(env)
         self.report = Report()
         self.indexes: list[IndexUse] = []
         self.package: Optional[str] = None  # first plain requirement name, for the probe
@@ -113,6 +115,9 @@ class Doctor:
         config, report = self.store.config, self.report
         for error in config.errors:
             report.problem(dr.CONFIGURATION, dr.ERROR, str(error))
+        notice = config.untrusted_notice()
+        if notice is not None:
+            report.problem(dr.CONFIGURATION, dr.UNTRUSTED, notice)
         if not config.errors:
             files = ", ".join(str(p) for p in (config.project_file, config.user_file) if p)
             report.ok(dr.CONFIGURATION, f"{len(config.rules.rules)} rule(s) loaded from "
@@ -128,6 +133,8 @@ class Doctor:
                     self.indexes.append(IndexUse(url, shown_url(url), variable))
         for rule in config.rules.rules:
             report.add(dr.RULES, rule_item(self.store, rule, report))
+        for rule in config.withheld:  # listed, never resolved: probes go out anonymously
+            report.add(dr.RULES, dr.withheld_item(rule))
         self.check_indexes(options)
 
     def check_arguments(self, args: Sequence[str]) -> None:
@@ -187,7 +194,8 @@ class Doctor:
             # A requirements file is project content: no `${cmd:...}` (DESIGN.md).
             ctx = ResolveContext(env=self.env, where=f"{display}:{number}",
                                  settings=self.store.config.settings, allow_commands=False,
-                                 base_dir=Path(absolute).parent)
+                                 base_dir=Path(absolute).parent,
+                                 untrusted=self.trust.refusal(Path(absolute), line))
             rendered = self.check_line(line, ctx)
             yield from self._follow_options(rendered, line, ctx.where, absolute,
                                             (*stack, absolute))
@@ -293,6 +301,10 @@ class Doctor:
                 self.report.secret(password.reveal(), username)
             return username, password, "from the URL", None
         rule = self.store.rule_for_service(clean)
+        withheld = self.store.withheld_rule_for(clean) if rule is None else None
+        if withheld is not None:
+            return None, None, (f"none: {withheld.origin} is withheld, the project is not "
+                                "trusted; probed anonymously"), None
         if rule is None:
             return None, None, "none: no rule binds this URL", None
         try:

@@ -34,6 +34,7 @@ FAILED = "FAILED"
 UNREACHABLE = "UNREACHABLE"
 SKIPPED = "SKIPPED"
 OUTSIDE = "OUTSIDE"  # an index links files outside the prefix of its rule
+UNTRUSTED = "UNTRUSTED"
 _WIDTH = len(UNREACHABLE)
 
 CONFIGURATION = "Configuration"
@@ -107,6 +108,15 @@ def rule_item(store: CredentialStore, rule: CredentialRule, report: Report) -> I
         missing = missing or not password
     text = f"{label}: {'; '.join(parts)}"
     return Item.problem(MISSING, text) if missing else Item(OK, text)
+
+
+def withheld_item(rule: CredentialRule) -> Item:
+    """A rule of an untrusted project: what it would send where, never resolved."""
+    from keyring_backend.config.content import shown
+
+    return Item.problem(UNTRUSTED, f"[{rule.layer.label}] {rule.origin}  {rule.url}: "
+                        f"password {shown(rule.password)}, username {shown(rule.username)}; "
+                        "withheld: the project is not trusted (see Configuration)")
 
 
 def shown_url(url: str) -> str:

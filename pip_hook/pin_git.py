@@ -35,9 +35,13 @@ class Resolver:
         from keyring_backend.store import CredentialStore
 
         self.cwd = cwd
+        from keyring_backend.config.locations import LocationTrust
+
+        from .notices import warn_about
+
         self.store = CredentialStore(os.environ, cwd)
-        if self.store.config.errors:
-            raise self.store.config.errors[0]
+        warn_about(self.store.config)
+        self.trust = LocationTrust(os.environ)
         self.extra: dict[str, str] = {}  # env-defined rules for credentials lifted from URLs
         self._lifted = 0
         self._refs: dict[str, dict[str, str]] = {}
@@ -84,7 +88,8 @@ class Resolver:
         from .reqfile import render_line
 
         ctx = ResolveContext(env=os.environ, where=req.where(ref), allow_commands=False,
-                             settings=self.store.config.settings, base_dir=req.path.parent)
+                             settings=self.store.config.settings, base_dir=req.path.parent,
+                             untrusted=self.trust.refusal(req.path, ref.url))
         rendered = render_line(ref.url, ctx)
         if any(value and value in rendered.text for value in rendered.values):
             raise ConfigError(f"{req.where(ref)}: a reference outside the URL's userinfo "

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Callable, Optional
 
+from keyring_backend.config.locations import LocationTrust
 from keyring_backend.errors import ConfigError
 from keyring_backend.providers import ResolveContext
 from keyring_backend.records import field, record
@@ -73,6 +74,9 @@ class Renderer:
     settings: Settings
     sink: Sink
     cwd: Path = field(default_factory=Path.cwd)
+    # Which files may read secrets beyond the environment (an untrusted project's may not);
+    # None: every file may (tests of the pipeline itself).
+    trust: Optional[LocationTrust] = None
     values: list[str] = field(default_factory=list, repr=False)
     env_names: set[str] = field(default_factory=set)
     files: list[RenderedFile] = field(default_factory=list)
@@ -145,9 +149,12 @@ class Renderer:
             rendered = RenderedLine(line)
             if "${" in line:  # most lines hold no reference: skip the resolver for them
                 # A requirements file is project content: like a project's rules, it may
-                # not run `${cmd:...}` commands (DESIGN.md); the command line may.
+                # not run `${cmd:...}` commands (DESIGN.md), nor read files, Vault or the
+                # keyring unless its directory is trusted; the command line may.
+                untrusted = self.trust.refusal(Path(absolute), line) if self.trust else None
                 ctx = ResolveContext(env=self.env, where=line_where, settings=self.settings,
-                                     allow_commands=False, base_dir=base_dir)
+                                     allow_commands=False, base_dir=base_dir,
+                                     untrusted=untrusted)
                 rendered = render_line(line, ctx, lift_urls=self.lift_urls)
                 changed = changed or bool(rendered.values) or rendered.text != line
                 self._collect(rendered, line_where)

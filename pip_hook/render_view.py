@@ -28,16 +28,18 @@ _AUTHORITY_END = re.compile(r"[/?#\s]")
 def render_command(args: Sequence[str], out: Optional[TextIO] = None) -> int:
     """`pip-private render [-r FILE]... [-c FILE]... [REQUIREMENT]...`."""
     out = out or sys.stdout
+    from keyring_backend.config.locations import LocationTrust
     from keyring_backend.store import CredentialStore
 
     from .masking import Masker, secret_forms
+    from .notices import warn_about
     from .pipargs import INCLUDES, command_args
     from .render import Renderer
 
     store = CredentialStore(os.environ, Path.cwd())
-    if store.config.errors:
-        raise store.config.errors[0]
-    renderer = Renderer(os.environ, store.config.settings, lambda display, text: display)
+    warn_about(store.config)
+    renderer = Renderer(os.environ, store.config.settings, lambda display, text: display,
+                        Path.cwd(), LocationTrust(os.environ))
     requirements: list[str] = []
     for number, part in enumerate(command_args("install", args), start=1):
         if part.name in INCLUDES and part.value is not None:

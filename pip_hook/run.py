@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Optional
 
+from keyring_backend.config.locations import LocationTrust
 from keyring_backend.errors import ConfigError
 from keyring_backend.records import record
 from keyring_backend.references import parse_template
@@ -76,8 +77,9 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
     cwd = cwd or Path.cwd()
     store = CredentialStore(os.environ, cwd)
     config = store.config
-    if config.errors:
-        raise config.errors[0]
+    from .notices import warn_about
+
+    warn_about(config)
     index = find_command(args)
     general = split_args(args[:index] if index >= 0 else args, GENERAL_VALUE, GENERAL_FLAGS, {})
     command = args[index] if index >= 0 else None
@@ -89,7 +91,8 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
     sweep_orphans(os.environ)  # rendered files of runs that were SIGKILLed
     plan = plan_for(final_python(options.python, pip_python, os.environ), args, command)
     with _terminating_cleanly(), RenderedFiles(use_memfd=None if not reexec else False) as files:
-        renderer = Renderer(os.environ, config.settings, files.add, cwd, lift_urls=plan.lift)
+        renderer = Renderer(os.environ, config.settings, files.add, cwd,
+                            LocationTrust(os.environ), lift_urls=plan.lift)
         pip_env: dict[str, str] = {}
         if command in READS_REQUIREMENTS:
             _render_includes(renderer, rest)

@@ -43,6 +43,7 @@ from .check_report import (
     OK,
     REJECTED,
     UNREACHABLE,
+    UNTRUSTED,
     WARNING,
     Block,
     Item,
@@ -108,6 +109,7 @@ class SourceCheck:
         project = Block("project")
         for error in self.store.config.errors:
             project.add(ERROR, self._shorten(str(error)), exit_code=EXIT_CONFIG)
+        self._untrusted(project)
         for finding in findings:  # a URL of no source: the project's (of another: skipped)
             if not any(finding.concerns(s.url) for s in self.project.sources):
                 project.add(WARNING, finding.text, finding.fix)
@@ -151,6 +153,11 @@ class SourceCheck:
                           f"Remove it ({explicit.unset}) so only the rule applies.")
             self.report.secret(explicit.password.reveal(), explicit.username)
             return Credential(explicit.username, explicit.password)
+        withheld = self._withheld(source) if rule is None else None
+        if withheld is not None:
+            block.add(UNTRUSTED, f"credential: none -- {self._shorten(withheld.origin)} is "
+                      "withheld because the project is not trusted; probed anonymously")
+            return Credential(None, None)
         if rule is not None and choice.uncovered is not None:
             block.add(WARNING, f"{self._shorten(rule.origin)} is bound to {rule.url}, not "
                       f"{choice.uncovered}: poetry gets no credential from it",
@@ -184,6 +191,26 @@ class SourceCheck:
                       f"{self.project.pyproject.name}: it is committed with the project",
                       'Use a reference such as password = "${MY_TOKEN}" and revoke this token.')
         return Credential(username, resolved.password, origin, rule)
+
+    def _untrusted(self, project: Block) -> None:
+        """An untrusted project: what it would send where (references only), every withheld
+        rule, and how to trust it. Nothing of it is resolved or sent."""
+        config = self.store.config
+        summary = config.untrusted_summary()
+        if summary is None or config.content is None:
+            return
+        project.add(UNTRUSTED, self._shorten(summary),
+                    "If you trust it: `poetry source trust` (it shows what it approves, "
+                    "then asks).", exit_code=EXIT_CONFIG)
+        for sending in config.content.sendings():
+            project.add(NOTE, f"withheld: {self._shorten(sending.origin)} would send "
+                        f"{sending}")
+
+    def _withheld(self, source: Source) -> Optional[CredentialRule]:
+        """The withheld rule that would have served `source`, if any."""
+        from keyring_backend.store import POETRY_REPOSITORY_PREFIX
+
+        return self.store.withheld_rule_for(POETRY_REPOSITORY_PREFIX + source.name)
 
     def _probe(self, source: Source, credential: Credential, block: Block) -> None:
         if not self.probe:

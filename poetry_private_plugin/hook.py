@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
 
-from .hook_rules import Target, blocking_errors, with_repository_urls
+from .hook_rules import Target, blocking_errors, publish_repositories
 
 if TYPE_CHECKING:
     from cleo.commands.command import Command
@@ -100,8 +100,8 @@ def _authenticate(event: ConsoleCommandEvent, name: str, poetry: Poetry) -> None
     publish = name == "publish"
     targets = _publish_targets(event, configs[0]) if publish else \
         _source_targets(poetry, configs[0])
-    env = with_repository_urls(os.environ, targets)
-    store = CredentialStore(env, cwd=project_dir)
+    store = CredentialStore(os.environ, cwd=project_dir, repositories=publish_repositories(
+        targets, project_dir) if publish else None)
     command_line = (_option(event, "username"), _option(event, "password")) if publish \
         else (None, None)
     choices = [choose_credential(target, store.config.rules, configs[0], os.environ,
@@ -113,8 +113,9 @@ def _authenticate(event: ConsoleCommandEvent, name: str, poetry: Poetry) -> None
     if concerning:
         _refuse(event, f"{concerning[0]} (run `poetry source check` for every problem)")
         return
-    for error in other:
-        _write(event, f"<warning>{PREFIX} {_escape(str(error))}</warning>")
+    notice = store.config.untrusted_notice()
+    for text in [*map(str, other), *([notice] if notice else [])]:
+        _warn_once(event, text)
     grants: dict[str, dict[str, str]] = {}
     for choice in choices:
         grant = _grant(event, store, choice)
@@ -245,6 +246,15 @@ def _refuse(event: ConsoleCommandEvent, message: str) -> None:
     event.disable_command()
     event.stop_propagation()  # poetry's own listeners would create a virtualenv first
     _refused.add(event.command)
+
+
+def _warn_once(event: ConsoleCommandEvent, text: str) -> None:
+    """One warning line per process (our keyring backend, in the same process, may load
+    the same configuration)."""
+    from keyring_backend.notices import first_time
+
+    if first_time(text):
+        _write(event, f"<warning>{PREFIX} {_escape(text)}</warning>")
 
 
 def _debug(event: ConsoleCommandEvent, message: str) -> None:

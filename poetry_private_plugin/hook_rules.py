@@ -14,8 +14,10 @@ away: it concerns every target that is left without one.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Optional
 
 from keyring_backend.config import source_prefix
@@ -70,18 +72,32 @@ def blocking_errors(errors: Iterable[ConfigError], matched: Mapping[Target, Any]
     return concerning, other
 
 
-def with_repository_urls(env: Mapping[str, str], targets: Iterable[Target]) -> dict[str, str]:
-    """The environment plus `POETRY_REPOSITORIES_NAME_URL` for each target, so that a
-    `source = "NAME"` rule also binds a publish repository known only to poetry's config
-    (keyring_backend reads repository names from pyproject.toml and the environment). A
-    name the variable cannot spell (poetry reads `[A-Z_]+` back as lower-case with `-`)
-    is left out."""
-    out = dict(env)
-    for target in targets:
-        key = f"POETRY_REPOSITORIES_{target.name.upper().replace('-', '_')}_URL"
-        if key[len("POETRY_REPOSITORIES_"):-4].lower().replace("_", "-") == target.name:
-            out.setdefault(key, target.urls[0])
-    return out
+def publish_repositories(targets: Iterable[Target],
+                         project_dir: Path) -> dict[str, tuple[str, bool]]:
+    """Publish repositories known only to poetry's config, so that a `source = "NAME"`
+    rule binds them too (keyring_backend reads source names from pyproject.toml and the
+    environment): each `(url, chosen by the user)`. A repository the project's own
+    `poetry.toml` names is the project's choice, which needs trust like its sources
+    (keyring_backend/config/sources.py); one from your poetry config or environment is
+    yours."""
+    local = local_repositories(project_dir)
+    return {target.name: (target.urls[0], target.name not in local)
+            for target in targets if target.urls}
+
+
+def local_repositories(project_dir: Path) -> frozenset[str]:
+    """Names under `[repositories]` in the project's `poetry.toml` (poetry merges that
+    file into its config); none when it is absent or unreadable (poetry reports that)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    try:
+        document = tomllib.loads((project_dir / "poetry.toml").read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return frozenset()
+    table = document.get("repositories")
+    return frozenset(table) if isinstance(table, dict) else frozenset()
 
 
 def entry_concerns(entry: Mapping[str, str], target: Target) -> bool:

@@ -28,6 +28,7 @@ from keyring_backend.errors import (
     ProviderUnavailable,
     UnresolvedReference,
 )
+from keyring_backend.files import locked
 from keyring_backend.providers import ResolveContext
 from keyring_backend.references import Reference, parse_template
 from keyring_backend.rules import DEFAULT_USERNAME
@@ -119,13 +120,22 @@ class SourceKeyring:
                 found = False
             except (KeyringError, RuntimeError, NotImplementedError) as exc:
                 raise self._unavailable("delete", exc) from None
-        removed = sum(self.user_file.remove_rules(binding, self.reference)
-                      for binding in (("url", self.service), ("source", self.name)))
-        if removed:
-            self.user_file.save()
+        with locked(self.user_file.path):
+            self.user_file = RuleFile.user(self.user_file.path)  # as it is now, under lock
+            removed = sum(self.user_file.remove_rules(binding, self.reference)
+                          for binding in (("url", self.service), ("source", self.name)))
+            if removed:
+                self.user_file.save()
         return found, removed
 
     def _bind(self) -> tuple[str, Optional[str], tuple[str, ...]]:
+        """Add or update the user-file rule, read and rewritten under the file's lock so
+        parallel logins each keep theirs."""
+        with locked(self.user_file.path):
+            self.user_file = RuleFile.user(self.user_file.path)
+            return self._bind_locked()
+
+    def _bind_locked(self) -> tuple[str, Optional[str], tuple[str, ...]]:
         existing = self.user_file.find(("url", self.service))
         password = existing.get("password") if existing else None
         if existing is not None and not _is_login_reference(password, self.service):

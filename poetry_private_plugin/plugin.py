@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "source login": ("login", "SourceLoginCommand"),
     "source logout": ("login", "SourceLogoutCommand"),
     "source bump": ("bump", "SourceBumpCommand"),
+    "source trust": ("trust", "SourceTrustCommand"),
 }
 
 # Poetry commands that talk to package sources (or a publish repository): the hook resolves
@@ -54,7 +55,7 @@ def command_factory(module: str, name: str) -> Callable[[], Command]:
 
 
 class PrivatePackagesPlugin(ApplicationPlugin):
-    """`poetry source auth|check|login|logout|bump` and the credential hook."""
+    """`poetry source auth|check|login|logout|bump|trust` and the credential hook."""
 
     def activate(self, application: Application) -> None:
         for command, (module, name) in COMMANDS.items():

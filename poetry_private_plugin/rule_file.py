@@ -85,7 +85,7 @@ class RuleFile:
     def sources(self) -> dict[str, str]:
         """Named sources of this file ([[tool.poetry.source]], [[tool.uv.index]]) -> URL.
         Only the file's own: a rule in it must not depend on an environment variable."""
-        return project_sources(self._doc.unwrap(), {})
+        return project_sources(self._doc.unwrap())
 
     def rules(self) -> list[dict[str, Any]]:
         """Plain copies of the rule tables, in file order."""

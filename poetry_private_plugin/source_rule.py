@@ -5,6 +5,7 @@ how what was written may be printed (references as written, never a secret).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -118,12 +119,28 @@ class WrittenRule:
         return shown_username(self.username)
 
 
+def locked_user_file(user_file: Optional[Path]) -> AbstractContextManager[None]:
+    """The lock for rewriting the user file (keyring_backend.files.locked), held from
+    reading it to replacing it: parallel runs each keep their rule. A project's
+    pyproject.toml is not locked (that would leave a lock file in the project)."""
+    from keyring_backend.files import locked
+
+    return locked(user_file) if user_file is not None else nullcontext()
+
+
 def write_source_rule(project_path: Path, name: str, password: str, username: Optional[str],
                       *, user_file: Optional[Path], allow_literal: bool,
                       ) -> WrittenRule:
     """`poetry source auth`: validate, then write the rule for the project's source NAME:
     `source = NAME` in the project file; in `user_file` (when given) `url = <its prefix>`,
     replacing earlier `source = NAME` rules there, which the loader no longer honours."""
+    with locked_user_file(user_file):
+        return _write_source_rule(project_path, name, password, username,
+                                  user_file=user_file, allow_literal=allow_literal)
+
+
+def _write_source_rule(project_path: Path, name: str, password: str, username: Optional[str],
+                       *, user_file: Optional[Path], allow_literal: bool) -> WrittenRule:
     project = RuleFile.project(project_path)
     known = project.sources()
     if name not in known:
@@ -169,6 +186,13 @@ def write_preset(project_path: Path, name: str, preset: RegistryPreset, *,
     its username and password reference. A `${cmd:...}` preset (CodeArtifact, Artifact
     Registry) must go to the user file with its `[commands.NAME]` table: a project file may
     not run commands."""
+    with locked_user_file(user_file):
+        return _write_preset(project_path, name, preset, user_file=user_file,
+                             priority=priority)
+
+
+def _write_preset(project_path: Path, name: str, preset: RegistryPreset, *,
+                  user_file: Optional[Path], priority: str) -> WrittenPreset:
     if preset.index_url is None:
         raise ConfigError(f"the {preset.name} preset is for git repositories, not a package "
                           "index: git+https dependencies use the rules through "

@@ -74,6 +74,17 @@ def clients(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Cl
     return Clients(pip_bin / "python", tools_bin, BIN / "uv", project_wheel)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_notices() -> Iterator[None]:
+    """Warnings are said once per process (keyring_backend/notices.py); each test is a
+    process of its own in that respect."""
+    from keyring_backend import notices
+
+    notices._said.clear()
+    yield
+    notices._said.clear()
+
+
 @pytest.fixture
 def fresh_vault_cache() -> Iterator[None]:
     """Vault clients and secrets are cached per process; tests start and end without."""

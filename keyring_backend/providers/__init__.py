@@ -37,10 +37,19 @@ class ResolveContext:
     settings: Settings = field(default_factory=Settings)
     allow_commands: bool = False
     base_dir: Optional[Path] = None
+    # Why the text holding the reference may not read secrets beyond the environment (an
+    # untrusted project's requirements file, config/locations.py); None = it may.
+    untrusted: Optional[str] = None
 
 
 def resolve_reference(ref: Reference, ctx: ResolveContext) -> str:
     """Return the value of one reference or raise an `UnresolvedReference`."""
+    if ctx.untrusted is not None and ref.kind not in ("env", "cmd"):
+        from ..errors import UntrustedReference
+
+        # `cmd` is refused by its own provider where commands are not allowed.
+        raise UntrustedReference(f"{ctx.where}: {ref.display} is not resolved: "
+                                 f"{ctx.untrusted}")
     if ref.kind == "env":
         from .env import resolve
     elif ref.kind == "file":

@@ -27,6 +27,8 @@ from ..source_rule import write_preset, write_source_rule
 if TYPE_CHECKING:
     from cleo.io.inputs.argument import Argument
     from cleo.io.inputs.option import Option
+
+    from keyring_backend.config import Config
 _ENV_NAME = re.compile(ENV_NAME)
 # Preset options as flags of this command. `--project` is poetry's own global option (the
 # project directory), so the registry's project is `--project-id`; `user` is --username.
@@ -68,6 +70,7 @@ class SourceAuthCommand(Command):
             return EXIT_CONFIG
         name: str = self.argument("name")
         user_file = bool(self.option("global"))
+        before = None if user_file else self._config_before()
         try:
             written = write_source_rule(
                 self.poetry.pyproject_path, name, password, self.option("username"),
@@ -85,6 +88,7 @@ class SourceAuthCommand(Command):
             self.line(f"Replaced the rule bound by name (source = {esc(name)}, password "
                       f"{esc(password)}): a user-file rule binds a url, so a project with "
                       "another source of that name never gets the credential.")
+        self._record_approval(before, user_file)
         if written.literal:
             where = ("your user config file, in plain text" if user_file else
                      "pyproject.toml, which is committed: anyone who can read the repository "
@@ -130,6 +134,7 @@ class SourceAuthCommand(Command):
         given = {key: self.option(flag) for flag, key in _PRESET_FLAGS.items()}
         given["user"] = self.option("username")
         user_file = bool(self.option("global"))
+        before = self._config_before()  # a preset may add a source to pyproject.toml
         try:
             preset = build_preset(self.option("preset"),
                                   {k: str(v) for k, v in given.items() if v},
@@ -154,4 +159,21 @@ class SourceAuthCommand(Command):
                       "mints the token when a client asks.")
         for note in preset.notes:
             self.line(f"Note: {Formatter.escape(note)}")
+        self._record_approval(before, False)
         return 0
+
+    def _config_before(self) -> Config:
+        from keyring_backend.config import load_config
+
+        return load_config(os.environ, self.poetry.pyproject_path.parent)
+
+    def _record_approval(self, before: Optional[Config], user_file: bool) -> None:
+        """What you write into the project is your consent to it (approval.py: never to
+        content you had not approved before)."""
+        if user_file:
+            return  # a user-file rule binds a url: nothing in the project changed
+        from keyring_backend.approval import approve_written
+
+        note = approve_written(os.environ, self.poetry.pyproject_path.parent, before)
+        if note is not None:
+            self.line(f"{Formatter.escape(note)}.")

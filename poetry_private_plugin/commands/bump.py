@@ -128,15 +128,17 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
         from keyring_backend.urls import parse_location
 
         from ..credential_choice import choose_credential
-        from ..hook_rules import Target, blocking_errors, with_repository_urls
+        from ..hook_rules import Target, blocking_errors, publish_repositories
 
         _, url_user, url_password = split_userinfo(index)
         in_url = url_user is not None or url_password is not None
         if from_option and in_url:  # project_versions sends the URL's own userinfo
             return Sending(None, None, "with the credential in --index-url's userinfo", True)
         target = Target(name, (redact_url(index),))
-        env = with_repository_urls(os.environ, [Target(name, (named_url,))] if named_url else [])
-        store = CredentialStore(env, self.poetry.pyproject_path.parent)
+        project_dir = self.poetry.pyproject_path.parent
+        repositories = publish_repositories(
+            [Target(name, (named_url,))], project_dir) if publish and named_url else None
+        store = CredentialStore(os.environ, project_dir, repositories)
         choice = choose_credential(target, store.config.rules, self.poetry.config, os.environ,
                                    publish=publish)
         explicit = choice.explicit
@@ -153,8 +155,9 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
         concerning, other = blocking_errors(store.config.errors, {target: rule})
         if concerning:
             raise concerning[0]
-        for error in other:
-            self.line_error(f"<warning>{Formatter.escape(str(error))}</warning>")
+        notice = store.config.untrusted_notice()
+        for text in [*map(str, other), *([notice] if notice else [])]:
+            self.line_error(f"<warning>{Formatter.escape(text)}</warning>")
         if rule is not None:
             resolved = store.resolve(rule)
             return Sending(resolved.username, resolved.password,

@@ -18,6 +18,7 @@ from keyring_backend.backend import POETRY_EMPTY_USERNAME, PrivatePackagesKeyrin
 from keyring_backend.rules import CredentialRule
 from keyring_backend.store import CredentialStore
 from tests.leaks import forms
+from tests.trusting import trust
 
 PORT = 3141
 NEXUS = "https://nexus.example.com/repository/pypi-internal"
@@ -96,6 +97,7 @@ def env(tmp_path: Path, secrets: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture
 def backend(env: dict[str, str], project: Path) -> PrivatePackagesKeyring:
+    trust(env, project)  # the service forms are the subject here; test_trust.py has trust
     kr = PrivatePackagesKeyring()
     kr._store = CredentialStore(env=env, cwd=project)
     return kr

@@ -51,7 +51,9 @@ def user_file(home: Path) -> Path:
 
 
 def load(home: Path, cwd: Path, **env: str) -> Config:
-    return load_config({"HOME": str(home), **env}, cwd)
+    """The configuration in a trusted environment: these tests are about the layers, not
+    about trust (test_trust.py), so project content applies."""
+    return load_config({"HOME": str(home), "PRIVATE_PACKAGES_TRUST": "1", **env}, cwd)
 
 
 def only_rule(config: Config) -> CredentialRule:
@@ -336,11 +338,13 @@ def test_env_repository_names_follow_poetry(user_home: Path, tmp_path: Path) -> 
     assert config.sources == {"my-repo": "https://up.example/legacy/"}
 
 
-def test_project_source_wins_over_env_repository(user_home: Path, project: Path) -> None:
+def test_env_repository_wins_over_a_project_source(user_home: Path, project: Path) -> None:
+    # The user chose that repository's URL; a project reusing the name cannot move it.
     write(project / "pyproject.toml", f'[[tool.poetry.source]]\nname = "internal"\n'
                                       f'url = "{NEXUS}/simple/"\n')
     config = load(user_home, project, POETRY_REPOSITORIES_INTERNAL_URL="https://elsewhere/")
-    assert config.sources["internal"] == f"{NEXUS}/simple/"
+    assert config.sources["internal"] == "https://elsewhere/"
+    assert config.project_sources == {"internal": f"{NEXUS}/simple/"}
 
 
 def test_unknown_source_in_the_project_is_an_error(user_home: Path, project: Path) -> None:
@@ -465,7 +469,7 @@ def test_each_broken_rule_is_one_error_and_the_others_load(user_home: Path,
     [
         ('[tool.private-packages]\ncredentials = "x"\n', "must be an array of tables"),
         ("[tool.private-packages]\ncredentials = [1]\n", "#1: must be a table"),
-        ('[tool]\nprivate-packages = "x"\n', "tool.private-packages must be a table"),
+        ('[tool]\nprivate-packages = "x"\n', "[tool.private-packages] must be a table"),
     ],
 )
 def test_malformed_tables(user_home: Path, project: Path, text: str, words: str) -> None:
@@ -567,7 +571,7 @@ def test_commands_from_the_user_file(user_home: Path, tmp_path: Path) -> None:
         "no-run": "needs run = [",
         "empty": "run must be a non-empty list of strings",
         "not-strings": "run must be a non-empty list of strings",
-        "bad-timeout": "negative duration",
+        "bad-timeout": "timeout: not a duration: -1",
     }
     found = messages(config)
     assert len(found) == len(expected)
@@ -581,7 +585,7 @@ def test_commands_must_be_a_table(user_home: Path, tmp_path: Path) -> None:
     path = write(user_file(user_home), 'commands = ["aws"]\n')
     config = load(user_home, tmp_path)
     assert messages(config) == [
-        f"{path}: [commands] must be a table of [commands.NAME]"]
+        f"{path}: [commands] must be a table of [commands.NAME]; it is ignored"]
 
 
 @pytest.mark.parametrize(
@@ -626,11 +630,11 @@ def test_vault_settings_merge_project_over_user(user_home: Path, project: Path) 
 @pytest.mark.parametrize(
     ("table", "words", "expected"),
     [
-        ('auth = "magic"\naddr = "https://v"', "vault auth must be token, approle or jwt, "
-         "not 'magic'", VaultSettings(addr="https://v")),
+        ('auth = "magic"\naddr = "https://v"', "vault]: auth must be token, approle or jwt, "
+         "not 'magic'; it is ignored", VaultSettings(addr="https://v")),
         ('adress = "https://v"\nrole = "ci"', "unknown vault key(s) adress",
          VaultSettings(role="ci")),
-        ('timeout = "forever"', "vault timeout: not a duration", VaultSettings()),
+        ('timeout = "forever"', "vault]: timeout: not a duration", VaultSettings()),
     ],
 )
 def test_bad_vault_values(user_home: Path, project: Path, table: str, words: str,
@@ -650,7 +654,8 @@ def test_vault_auth_values(user_home: Path, tmp_path: Path, auth: str) -> None:
 
 def test_vault_must_be_a_table(user_home: Path, tmp_path: Path) -> None:
     path = write(user_file(user_home), 'vault = "https://vault.example"\n')
-    assert messages(load(user_home, tmp_path)) == [f"{path}: vault must be a table"]
+    assert messages(load(user_home, tmp_path)) == [f"{path} [vault] must be a table; it is "
+                                                   "ignored"]
 
 
 # --------------------------------------------------------------------------- layers
@@ -661,7 +666,7 @@ LAYERED_URL = "https://pkgs.example.com/simple"
 
 def layered(user_home: Path, project: Path, *, env_rule: bool, project_rule: bool,
             user_rule: bool) -> CredentialStore:
-    env = {"HOME": str(user_home)}
+    env = {"HOME": str(user_home), "PRIVATE_PACKAGES_TRUST": "1"}
     if env_rule:
         env |= {"PRIVATE_PACKAGES_X_URL": LAYERED_URL, "PRIVATE_PACKAGES_X_USERNAME": "env-user",
                 "PRIVATE_PACKAGES_X_PASSWORD": "${E}"}
@@ -702,7 +707,8 @@ def test_narrower_user_rule_beats_a_wider_project_rule(user_home: Path, project:
                                       'username = "wide"\npassword = "${W}"\n')
     write(user_file(user_home), '[[credentials]]\nurl = "https://pkgs.example.com/team"\n'
                                 'username = "narrow"\npassword = "${N}"\n')
-    store = CredentialStore(env={"HOME": str(user_home)}, cwd=project)
+    store = CredentialStore(env={"HOME": str(user_home), "PRIVATE_PACKAGES_TRUST": "1"},
+                            cwd=project)
     narrow = store.rule_for_service("https://pkgs.example.com/team/simple/")
     wide = store.rule_for_service("https://pkgs.example.com/simple/")
     assert narrow is not None

@@ -27,6 +27,7 @@ from pip_hook.doctor_report import (
 )
 from tests.conftest import make_canary
 from tests.leaks import assert_not_in_texts
+from tests.trusting import trust
 
 INDEX = "https://pypi.example.com/simple"
 
@@ -131,6 +132,7 @@ def test_rules_found_and_missing_name_providers_not_values(tmp_path: Path) -> No
                    PRIVATE_PACKAGES_IDX_URL=INDEX,
                    PRIVATE_PACKAGES_IDX_USERNAME="${BOT_USER}",
                    PRIVATE_PACKAGES_IDX_PASSWORD="prefix-${IDX_TOKEN}")
+    trust(env, tmp_path)  # the rules listing is the subject; test_trust.py has the rest
     code, out = run(tmp_path, env, "--no-probe")
     assert code == EXIT_CONFIG
     found = lines_with(out, OK, "[environment] env PRIVATE_PACKAGES_IDX_*", INDEX)

@@ -19,6 +19,7 @@ from keyring_backend.git_credential import git_config_env, main, read_attributes
 from keyring_backend.store import CredentialStore
 from tests.conftest import make_canary
 from tests.leaks import assert_not_in_texts
+from tests.trusting import trust
 
 GITLAB = "https://gitlab.example.com/org"
 LOCAL = "http://127.0.0.1:8929"
@@ -93,10 +94,11 @@ def env(tmp_path: Path, secrets: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, env: dict[str, str]) -> Path:
     path = tmp_path / "project"
     path.mkdir()
     (path / "pyproject.toml").write_text(PYPROJECT)
+    trust(env, path)  # the helper protocol is the subject; trust has its own tests
     return path
 
 

@@ -46,7 +46,8 @@ def secret() -> str:
 
 @pytest.fixture
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str) -> Iterator[Path]:
-    """A bare environment (no POETRY_*, CI or PRIVATE_PACKAGES_* variables of this machine),
+    """A bare environment (no POETRY_*, CI or PRIVATE_PACKAGES_* variables of this machine;
+    PRIVATE_PACKAGES_TRUST=1),
     poetry's config dir and singleton reset to tmp_path; os.environ restored afterwards
     (the hook adds GIT_CONFIG_* to it). Returns poetry's config dir."""
     import poetry.config.config as poetry_config
@@ -55,8 +56,11 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str) -> It
     os.environ.clear()
     home = tmp_path / "home"
     home.mkdir()
+    # Trusted by the environment: these tests are about the hook; the untrusted project
+    # has tests of its own (they unset the variable).
     os.environ.update(PATH=saved.get("PATH", "/usr/bin:/bin"), HOME=str(home),
-                      XDG_CONFIG_HOME=str(home / ".config"), ACME_TOKEN=secret)
+                      XDG_CONFIG_HOME=str(home / ".config"), ACME_TOKEN=secret,
+                      PRIVATE_PACKAGES_TRUST="1")
     config_dir = tmp_path / "poetry-config"
     config_dir.mkdir()
     monkeypatch.setattr(poetry_config, "CONFIG_DIR", config_dir)

@@ -21,6 +21,7 @@ from keyring_backend.registry_presets import (
 )
 from keyring_backend.registry_presets_table import SPECS
 from keyring_backend.urls import parse_location
+from tests.trusting import trust
 
 CA = "https://acme-123456789012.d.codeartifact.eu-west-1.amazonaws.com/pypi/internal"
 GAR = "https://europe-west1-python.pkg.dev/acme-prod/python"
@@ -189,6 +190,7 @@ def test_printed_toml_is_a_working_rule(row: tuple[object, ...], tmp_path: Path)
     text = rule_toml(preset)
     target = home / "config.toml" if preset.command else project / "pyproject.toml"
     target.write_text(text)
+    trust(env, project)  # what the printed rule does is the subject, not trust
     config = load_config(env, project)
     assert config.errors == []
     url = preset.index_url or f"{preset.rule_url}/lib.git"

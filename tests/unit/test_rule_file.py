@@ -28,6 +28,7 @@ from poetry_private_plugin.source_rule import (
     UnknownSource,
     write_source_rule,
 )
+from tests.trusting import trust
 
 SOURCES = """\
 [project]
@@ -228,6 +229,7 @@ def test_written_rule_is_what_the_loader_loads(tmp_path: Path) -> None:
                       allow_literal=False)
     write_source_rule(path, "uv-index", "${vault:secret/ci/pypi#token}", None, user_file=user,
                       allow_literal=False)
+    trust({"HOME": str(home)}, path.parent)  # as `poetry source auth` records it
     config = load_config({"HOME": str(home)}, path.parent)
     assert config.errors == []
     project_rule = config.rules.for_source("private")

@@ -100,8 +100,10 @@ def make_project(root: Path, text: str, lock_text: Optional[str] = None,
 
 
 def env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """No user config, no CI variables: only what a test adds."""
-    return {"HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg"), **extra}
+    """No user config, no CI variables: only what a test adds. Project rules apply
+    (PRIVATE_PACKAGES_TRUST=1): the check of an untrusted project has tests of its own."""
+    return {"HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+            "PRIVATE_PACKAGES_TRUST": "1", **extra}
 
 
 def check(project: Project, environ: dict[str, str], *names: str) -> Report:

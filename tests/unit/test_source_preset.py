@@ -14,6 +14,7 @@ from keyring_backend.errors import ConfigError
 from keyring_backend.registry_presets import build_preset
 from keyring_backend.urls import Location, parse_location
 from poetry_private_plugin.source_rule import write_preset
+from tests.trusting import trust
 
 PROJECT = """\
 [project]
@@ -49,6 +50,7 @@ def test_adds_the_source_and_a_project_rule(project: Path, tmp_path: Path) -> No
     assert ('[[tool.poetry.source]]\nname = "gitlab"\n'
             'url = "https://gitlab.example.com/api/v4/projects/29/packages/pypi/simple"\n'
             'priority = "supplemental"\n') in text
+    trust({"HOME": str(tmp_path)}, project.parent)  # as `poetry source auth` records it
     config = load_config({"HOME": str(tmp_path)}, project.parent)
     assert not config.errors
     rule = config.rules.find(location(f"{preset.index_url}/acme-lib/"))
