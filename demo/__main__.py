@@ -33,65 +33,12 @@ def main() -> int:
                "LANG": "C.UTF-8"}
 
         with PrivateIndex(tmp / "index", password=token, username="gitlab-ci-token") as index:
-            step(1, "A private index with HTTP basic auth, like GitLab's package registry")
-            show(f"""
-                {index.simple_url}  (pypiserver in this process; answers 401 without the
-                username gitlab-ci-token and the job token)""")
-
-            step(2, "The CI job exports its secret; nothing else holds it")
-            env["CI_JOB_TOKEN"] = token
-            show("export CI_JOB_TOKEN=****")
-
-            step(3, "One rule in the project's pyproject.toml binds that secret to the index")
-            rule = f"""
-                [[tool.private-packages.credentials]]
-                url = "{index.url}/"
-                username = "gitlab-ci-token"
-                password = "${{CI_JOB_TOKEN}}"
-                """
-            (project / "pyproject.toml").write_text(textwrap.dedent(rule))
-            show(rule)
-
-            step(4, "Publish a private package with plain twine: no .pypirc, no --password")
-            dist = tmp / "dist"
-            build_wheel(dist, "acme-internal", "1.0.0")
-            code = run([str(BIN / "twine"), "upload", "--non-interactive", "--disable-progress-bar",
-                        "--repository-url", f"{index.url}/", *map(str, dist.iterdir())],
-                       env, project, token)
+            code = pip_steps(tmp, env, project, index, token)
             if code != 0:
                 return code
-
-            step(5, "Install it with plain pip: the index URL carries no credential")
-            target = tmp / "site"
-            pip = [sys.executable, "-m", "pip", "--isolated", "install", "--no-input",
-                   "--keyring-provider", "import", "--index-url", index.simple_url,
-                   "--target", str(target), "acme-internal"]
-            code = run(pip, env, project, token)
-            if code != 0:
-                return code
-            installed = (target / "acme_internal" / "__init__.py").read_text().strip()
-            show(f"{GREEN}installed: acme_internal ({installed}){RESET}")
-
-            step(6, "Without the secret: pip gets a 401 and one clear warning, no traceback")
-            del env["CI_JOB_TOKEN"]
-            run([*pip[:-3], "--target", str(tmp / "site2"), "acme-internal"], env, project, token)
-
-            step(7, "The same token from Vault / OpenBao instead of an env variable")
             with OpenBaoServer() as bao:
-                bao.put_v2("ci/pypi", {"token": token})
-                env.update(VAULT_ADDR=bao.addr, VAULT_TOKEN=bao.root_token)
-                (project / "pyproject.toml").write_text(textwrap.dedent(rule).replace(
-                    "${CI_JOB_TOKEN}", "${vault:secret/ci/pypi#token}"))
-                show(f"""
-                    bao kv put secret/ci/pypi token=****     (OpenBao dev server {bao.addr})
-                    password = "${{vault:secret/ci/pypi#token}}" """)
-                code = run([*pip[:-3], "--target", str(tmp / "site3"), "acme-internal"],
-                           env, project, token)
-                if code != 0:
-                    return code
-                show(f"{GREEN}installed again, token read from Vault{RESET}")
-
-                code = (viktor_step(tmp, env, project, token)
+                code = (vault_step(tmp, env, project, index, bao, token)
+                        or viktor_step(tmp, env, project, token)
                         or poetry_steps(tmp, env, index, token))
                 if code != 0:
                     return code
@@ -103,6 +50,83 @@ def main() -> int:
             print(f"{RED}    LEAK: {', '.join(map(str, leaked))}{RESET}")
             return 1
     return 0
+
+
+def pip_steps(tmp: Path, env: dict[str, str], project: Path, index: PrivateIndex,
+              token: str) -> int:
+    """Steps 1-6: the index, the secret, the rule and its approval, twine, plain pip."""
+    step(1, "A private index with HTTP basic auth, like GitLab's package registry")
+    show(f"""
+        {index.simple_url}  (pypiserver in this process; answers 401 without the
+        username gitlab-ci-token and the job token)""")
+
+    step(2, "The CI job exports its secret; nothing else holds it")
+    env["CI_JOB_TOKEN"] = token
+    show("export CI_JOB_TOKEN=****")
+
+    step(3, "One rule in the project's pyproject.toml binds that secret to the index; you "
+            "approve it once")
+    rule = f"""
+        [[tool.private-packages.credentials]]
+        url = "{index.url}/"
+        username = "gitlab-ci-token"
+        password = "${{CI_JOB_TOKEN}}"
+        """
+    (project / "pyproject.toml").write_text(textwrap.dedent(rule))
+    show(rule)
+    show("A cloned project must not choose where your secrets go: its rules apply once you\n"
+         "approve what it sends where (in CI, CI=true does that).")
+    code = run([str(BIN / "pip-private"), "trust", "--yes"], env, project, token)
+    if code != 0:
+        return code
+
+    step(4, "Publish a private package with plain twine: no .pypirc, no --password")
+    dist = tmp / "dist"
+    build_wheel(dist, "acme-internal", "1.0.0")
+    code = run([str(BIN / "twine"), "upload", "--non-interactive", "--disable-progress-bar",
+                "--repository-url", f"{index.url}/", *map(str, dist.iterdir())],
+               env, project, token)
+    if code != 0:
+        return code
+
+    step(5, "Install it with plain pip: the index URL carries no credential")
+    code = run(pip_install(index, tmp / "site"), env, project, token)
+    if code != 0:
+        return code
+    installed = (tmp / "site" / "acme_internal" / "__init__.py").read_text().strip()
+    show(f"{GREEN}installed: acme_internal ({installed}){RESET}")
+
+    step(6, "Without the secret: pip gets a 401 and one clear warning, no traceback")
+    del env["CI_JOB_TOKEN"]
+    run(pip_install(index, tmp / "site2"), env, project, token)
+    return 0
+
+
+def pip_install(index: PrivateIndex, target: Path) -> list[str]:
+    return [sys.executable, "-m", "pip", "--isolated", "install", "--no-input",
+            "--keyring-provider", "import", "--index-url", index.simple_url,
+            "--target", str(target), "acme-internal"]
+
+
+def vault_step(tmp: Path, env: dict[str, str], project: Path, index: PrivateIndex,
+               bao: OpenBaoServer, token: str) -> int:
+    step(7, "The same token from Vault / OpenBao instead of an env variable")
+    bao.put_v2("ci/pypi", {"token": token})
+    env.update(VAULT_ADDR=bao.addr, VAULT_TOKEN=bao.root_token)
+    text = (project / "pyproject.toml").read_text()
+    (project / "pyproject.toml").write_text(
+        text.replace("${CI_JOB_TOKEN}", "${vault:secret/ci/pypi#token}"))
+    show(f"""
+        bao kv put secret/ci/pypi token=****     (OpenBao dev server {bao.addr})
+        password = "${{vault:secret/ci/pypi#token}}"
+        (another reference: the project needs your approval again)""")
+    code = run([str(BIN / "pip-private"), "trust", "--yes"], env, project, token)
+    if code != 0:
+        return code
+    code = run(pip_install(index, tmp / "site3"), env, project, token)
+    if code == 0:
+        show(f"{GREEN}installed again, token read from Vault{RESET}")
+    return code
 
 
 def viktor_step(tmp: Path, env: dict[str, str], project: Path, token: str) -> int:

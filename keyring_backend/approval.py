@@ -19,6 +19,7 @@ they had not approved.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional, Protocol
@@ -61,6 +62,7 @@ def run_trust(options: TrustOptions, out: Writer, err: Writer, stdin: Reader,
     directory = _directory(options.directory or cwd, cwd)
     if options.revoke:
         return _revoke(env, directory, out)
+    approvals = read_state(state_path(env))  # unusable: one error, before anything else
     config = load_config(env, directory)
     _refuse_unsafe(directory, config)
     for error in config.errors:
@@ -70,7 +72,7 @@ def run_trust(options: TrustOptions, out: Writer, err: Writer, stdin: Reader,
     if reason is not None:
         out.write(f"Note: {reason} already trusts every project in this environment; "
                   "recording the approval anyway.\n")
-    approved = read_state(state_path(env)).get(str(content.directory))
+    approved = approvals.get(str(content.directory))
     if approved is not None and approved.digest == content.digest():
         out.write(f"{content.directory} is already trusted (approved on "
                   f"{approved.approved}); nothing changed since.\n")
@@ -126,8 +128,9 @@ def _describe(config: Config, content: ProjectContent, out: Writer) -> None:
     sendings = content.sendings()
     if sendings:
         out.write("It would send, in every pip, poetry, uv and twine run from there:\n")
+        inside = f"{content.directory}{os.sep}"
         for sending in sendings:
-            out.write(f"  {sending}    ({sending.origin})\n")
+            out.write(f"  {sending}    ({sending.origin.replace(inside, '')})\n")
     else:
         out.write("Nothing in it chooses where your secrets go.\n")
     out.write("Its requirements files could also read ${file:...}, ${vault:...} and "

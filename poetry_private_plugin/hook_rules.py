@@ -14,13 +14,13 @@ away: it concerns every target that is left without one.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from keyring_backend.config import source_prefix
+from keyring_backend.config.sources import poetry_toml_repositories
 from keyring_backend.errors import ConfigError
 from keyring_backend.rules import CredentialRule, RuleSet
 from keyring_backend.urls import Location, parse_location, path_within
@@ -72,32 +72,14 @@ def blocking_errors(errors: Iterable[ConfigError], matched: Mapping[Target, Any]
     return concerning, other
 
 
-def publish_repositories(targets: Iterable[Target],
-                         project_dir: Path) -> dict[str, tuple[str, bool]]:
+def publish_repositories(targets: Iterable[Target], project_dir: Path) -> dict[str, str]:
     """Publish repositories known only to poetry's config, so that a `source = "NAME"`
-    rule binds them too (keyring_backend reads source names from pyproject.toml and the
-    environment): each `(url, chosen by the user)`. A repository the project's own
-    `poetry.toml` names is the project's choice, which needs trust like its sources
-    (keyring_backend/config/sources.py); one from your poetry config or environment is
-    yours."""
-    local = local_repositories(project_dir)
-    return {target.name: (target.urls[0], target.name not in local)
-            for target in targets if target.urls}
-
-
-def local_repositories(project_dir: Path) -> frozenset[str]:
-    """Names under `[repositories]` in the project's `poetry.toml` (poetry merges that
-    file into its config); none when it is absent or unreadable (poetry reports that)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:
-        import tomli as tomllib
-    try:
-        document = tomllib.loads((project_dir / "poetry.toml").read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return frozenset()
-    table = document.get("repositories")
-    return frozenset(table) if isinstance(table, dict) else frozenset()
+    rule binds them too. Only those from your own poetry config or environment: one the
+    project's `poetry.toml` names is the project's choice, which keyring_backend reads
+    itself and which needs trust like its sources (keyring_backend/config/sources.py)."""
+    local = poetry_toml_repositories(project_dir)
+    return {target.name: target.urls[0] for target in targets
+            if target.urls and target.name not in local}
 
 
 def entry_concerns(entry: Mapping[str, str], target: Target) -> bool:

@@ -49,6 +49,13 @@ class Poetry:
                                  f"{result.stdout}\n{result.stderr}")
         return result
 
+    def trust(self, project: Path, env: Optional[Mapping[str, str]] = None) -> None:
+        """Approve `project` as `poetry source trust --yes` does, for tests about something
+        else (tests/e2e/test_trust.py is about trust)."""
+        from tests.trusting import trust
+
+        trust({**self.env, **(env or {})}, project)
+
     @property
     def config_dir(self) -> Path:
         return Path(self.env["POETRY_CONFIG_DIR"])

@@ -40,8 +40,8 @@ __all__ = ["Config", "Repositories", "find_project_file", "load_config", "load_p
            "parse_duration", "project_sources", "source_prefix", "trust_hint",
            "user_config_path"]
 
-#: poetry-config repositories a caller knows of: name -> (url, chosen by the user)
-Repositories = Mapping[str, tuple[str, bool]]
+#: repositories of the user's own poetry config a caller knows of: name -> url
+Repositories = Mapping[str, str]
 
 
 @record
@@ -111,7 +111,8 @@ def load_project(env: Mapping[str, str], project_file: Optional[Path],
             f"{project_file}: [tool.private-packages.commands] is ignored: commands are only "
             "read from your user config file, so a cloned project cannot run one"))
 
-    sources = named_sources(project, env, repositories)
+    sources = named_sources(project, env, project_file.parent if project_file else None,
+                            repositories)
     urls = sources.urls
     from_env = env_rules(env, urls, errors)
     from_project = [] if project_file is None else file_rules(
@@ -150,7 +151,9 @@ def _judge(env: Mapping[str, str], project_file: Optional[Path], sources: Source
         return None, None
     mine = tuple(rule for rule in rules if rule.layer is Layer.PROJECT or (
         rule.source is not None and sources.chosen_by_project(rule.source)))
-    content = ProjectContent(project_file.parent.resolve(), mine, vault)
+    written = tuple(source_prefix(sources.project[rule.source])
+                    if rule.source in sources.project else rule.url for rule in mine)
+    content = ProjectContent(project_file.parent.resolve(), mine, written, vault)
     if not content:
         return None, None
     from ..trust import TrustStateError, verdict

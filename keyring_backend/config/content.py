@@ -5,8 +5,9 @@ Project content is a pyproject.toml's `[[tool.private-packages.credentials]]` ru
 `[tool.private-packages.vault]` table, and every rule of any layer bound by `source = NAME`
 where the project wrote NAME's URL. It applies only in a trusted project (trust.py).
 
-The digest covers exactly *what it sends where*: each rule's destination prefix with the
-references in its username and password (literal text as `****`: a literal in an env rule
+The digest covers exactly *what it sends where*: each rule's destination prefix (for a
+`source = NAME` rule, the URL the project gives NAME) with the references in its username
+and password (literal text as `****`: a literal in an env rule
 is a value, and not even its hash may be stored), and the vault table. It is sha256 over
 sorted JSON, so reordering rules or editing anything else in pyproject.toml (a version, a
 dependency) keeps a project trusted, and a new destination or reference does not.
@@ -39,6 +40,10 @@ class Sending:
 class ProjectContent:
     directory: Path  # the project's directory, resolved: what trust records are keyed by
     rules: tuple[CredentialRule, ...] = ()
+    # Per rule, the destination the project wrote: a `source = NAME` rule's is the URL the
+    # project gives NAME, even when your POETRY_REPOSITORIES_NAME_URL moves the rule to
+    # your own repository -- so the digest does not depend on your environment.
+    destinations: tuple[str, ...] = ()
     vault: dict[str, Any] = field(default_factory=dict)  # valid keys of the project's table
 
     def __bool__(self) -> bool:
@@ -68,10 +73,10 @@ class ProjectContent:
         import hashlib
         import json
 
-        rules = sorted({json.dumps({"to": rule.url, "allow_http": rule.allow_http,
+        rules = sorted({json.dumps({"to": to, "allow_http": rule.allow_http,
                                     "username": shown(rule.username),
                                     "password": shown(rule.password)}, sort_keys=True)
-                        for rule in self.rules})
+                        for rule, to in zip(self.rules, self.destinations)})
         payload = json.dumps({"rules": rules, "vault": self.vault}, sort_keys=True,
                              separators=(",", ":"))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()

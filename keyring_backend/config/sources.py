@@ -1,22 +1,24 @@
 """Named sources a `source = NAME` rule binds to, and who chose each one's URL.
 
 Two kinds of names exist. The project writes `[[tool.poetry.source]]` and `[[tool.uv.index]]`
-(and, for `poetry publish -r NAME`, maybe `repositories.NAME.url` in its `poetry.toml`):
+(and, for `poetry publish -r NAME`, maybe `[repositories.NAME]` in its `poetry.toml`):
 a cloned project can point them anywhere, so a rule bound through one of them is project
 content that needs trust (DESIGN.md "Trust"), whichever layer the rule comes from. The user
 sets `POETRY_REPOSITORIES_<NAME>_URL` (or `repositories.NAME.url` in their own poetry
-config, passed in by the poetry plugin): a rule bound through one of those is the user's
-own decision. When both name the same source, the user's URL is the one a rule binds: a
+config, which the poetry plugin passes in): a rule bound through one of those is the
+user's own decision. When both name the same source, the user's URL is the one a rule binds: a
 project must not be able to move the user's repository elsewhere by reusing its name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
+from ..errors import ConfigError
 from ..records import field, record
-from .reading import as_list, dig
+from .reading import as_list, dig, read_toml
 
 REPOSITORY_VARIABLE = ("POETRY_REPOSITORIES_", "_URL")
 
@@ -38,13 +40,15 @@ class Sources:
 
 
 def named_sources(project: Mapping[str, Any], env: Mapping[str, str],
-                  repositories: Mapping[str, tuple[str, bool]] = {}) -> Sources:
-    """The names of both kinds; `repositories` are poetry-config repositories a caller knows
-    of, each `(url, chosen by the user)`."""
-    user = env_repositories(env)
+                  project_dir: Optional[Path] = None,
+                  repositories: Mapping[str, str] = {}) -> Sources:
+    """The names of both kinds. `project_dir`: where the project's `poetry.toml` may name
+    repositories; `repositories`: ones a caller read from the user's own poetry config."""
+    user = {**repositories, **env_repositories(env)}
     written = project_sources(project)
-    for name, (url, by_user) in repositories.items():
-        (user if by_user else written).setdefault(name, url)
+    if project_dir is not None:
+        for name, url in poetry_toml_repositories(project_dir).items():
+            written.setdefault(name, url)
     return Sources(user, written)
 
 
@@ -57,6 +61,20 @@ def project_sources(project: Mapping[str, Any]) -> dict[str, str]:
                 isinstance(entry.get("url"), str):
             found.setdefault(entry["name"], entry["url"])
     return found
+
+
+def poetry_toml_repositories(project_dir: Path) -> dict[str, str]:
+    """`[repositories.NAME] url` in the project's `poetry.toml` (poetry merges that file
+    into its config, so `poetry publish -r NAME` uses it); none when it is absent or
+    unreadable (poetry reports that)."""
+    candidate = project_dir / "poetry.toml"
+    if not candidate.is_file():
+        return {}
+    errors: list[ConfigError] = []
+    table = dig(read_toml(candidate, errors), "repositories")
+    return {name: entry["url"] for name, entry in (table.items() if isinstance(table, dict)
+                                                   else ())
+            if isinstance(entry, dict) and isinstance(entry.get("url"), str)}
 
 
 def env_repositories(env: Mapping[str, str]) -> dict[str, str]:

@@ -51,7 +51,7 @@ def _vault_value(key: str, value: Any) -> Any:
             raise ConfigError("timeout must be more than 0 seconds")
         return seconds
     if not isinstance(value, str):
-        raise ConfigError(f"{key} must be a string, not a {type(value).__name__}")
+        raise ConfigError(f"{key} must be a string, not {kind_of(value)}")
     if key == "auth" and value not in _VAULT_AUTH:
         raise ConfigError(f"auth must be token, approle or jwt, not {value!r}")
     return value
@@ -108,7 +108,7 @@ def parse_duration(value: Any) -> float:
     """Seconds from a number or a string such as `90`, `45s`, `30m`, `12h`, `1d`."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ConfigError(f"must be a number of seconds or a string such as \"30m\", "
-                          f"not a {type(value).__name__}")
+                          f"not {kind_of(value)}")
     if isinstance(value, (int, float)):
         if not 0 <= value < float("inf"):  # also NaN
             raise ConfigError(f"not a duration: {value} (seconds, 0 or more)")
@@ -117,3 +117,13 @@ def parse_duration(value: Any) -> float:
     if not m:
         raise ConfigError(f"not a duration: {value!r} (use seconds, or 30m, 12h, 1d)")
     return float(m["n"]) * _UNITS[m["unit"]]
+
+
+def kind_of(value: Any) -> str:
+    """A TOML value's kind as a user would say it (never the value: it may be a secret)."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {"str": "a string", "list": "an array", "dict": "a table"}.get(
+        type(value).__name__, "a date or time")

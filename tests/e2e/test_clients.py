@@ -17,12 +17,15 @@ from support.shims import install_recording_shim
 from support.wheels import build_wheel
 from tests.conftest import Clients
 from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.trusting import trust
 
 pytestmark = pytest.mark.e2e
 
 
-def project_with_rule(tmp_path: Path, index: PrivateIndex, password: str = "${ACME_TOKEN}",
-                      username: str = "deploy-bot") -> Path:
+def project_with_rule(tmp_path: Path, env: dict[str, str], index: PrivateIndex,
+                      password: str = "${ACME_TOKEN}", username: str = "deploy-bot") -> Path:
+    """A project whose rule binds the index, approved as `pip-private trust` does (these
+    tests are about the clients; tests/e2e/test_trust.py is about trust)."""
     project = tmp_path / "project"
     project.mkdir(exist_ok=True)
     (project / "pyproject.toml").write_text(
@@ -31,6 +34,7 @@ def project_with_rule(tmp_path: Path, index: PrivateIndex, password: str = "${AC
         f'username = "{username}"\n'
         f'password = "{password}"\n'
     )
+    trust(env, project)
     return project
 
 
@@ -56,7 +60,7 @@ def assert_clean(secret: str, result: subprocess.CompletedProcess[str], *roots: 
 def test_pip_import_provider_installs_with_env_secret(
         clients: Clients, private_index: PrivateIndex, client_env: dict[str, str],
         canary: str, tmp_path: Path, home: Path) -> None:
-    project = project_with_rule(tmp_path, private_index)
+    project = project_with_rule(tmp_path, client_env, private_index)
     env = {**client_env, "ACME_TOKEN": canary}
     target = tmp_path / "target"
 
@@ -72,7 +76,7 @@ def test_pip_import_provider_installs_with_env_secret(
 def test_pip_subprocess_provider_uses_keyring_cli_from_another_venv(
         clients: Clients, private_index: PrivateIndex, client_env: dict[str, str],
         canary: str, tmp_path: Path, home: Path) -> None:
-    project = project_with_rule(tmp_path, private_index)
+    project = project_with_rule(tmp_path, client_env, private_index)
     argv_log = tmp_path / "argv.log"
     shims = tmp_path / "shims"
     install_recording_shim(shims, "keyring", str(clients.tools_bin / "keyring"), argv_log)
@@ -92,7 +96,7 @@ def test_pip_subprocess_provider_uses_keyring_cli_from_another_venv(
 def test_keyring_cli_prints_username_and_password_as_json(
         clients: Clients, private_index: PrivateIndex, client_env: dict[str, str],
         canary: str, tmp_path: Path) -> None:
-    project = project_with_rule(tmp_path, private_index)
+    project = project_with_rule(tmp_path, client_env, private_index)
     env = {**client_env, "ACME_TOKEN": canary}
 
     result = run([str(clients.tools_bin / "keyring"), "--mode", "creds", "--output", "json",
@@ -106,7 +110,7 @@ def test_keyring_cli_prints_username_and_password_as_json(
 def test_uv_subprocess_keyring_installs(
         clients: Clients, private_index: PrivateIndex, client_env: dict[str, str],
         canary: str, tmp_path: Path, home: Path) -> None:
-    project = project_with_rule(tmp_path, private_index)
+    project = project_with_rule(tmp_path, client_env, private_index)
     env = {**client_env, "ACME_TOKEN": canary,
            "PATH": f"{clients.tools_bin}:{client_env['PATH']}"}
     venv = tmp_path / "uv-target"
@@ -127,7 +131,7 @@ def test_uv_subprocess_keyring_installs(
 def test_twine_upload_gets_username_and_password_from_backend(
         clients: Clients, private_index: PrivateIndex, client_env: dict[str, str],
         canary: str, tmp_path: Path, home: Path) -> None:
-    project = project_with_rule(tmp_path, private_index)
+    project = project_with_rule(tmp_path, client_env, private_index)
     dist = tmp_path / "dist"
     build_wheel(dist, "acme-uploaded", "2.0.0")
     env = {**client_env, "ACME_TOKEN": canary}
@@ -146,7 +150,7 @@ def test_twine_upload_gets_username_and_password_from_backend(
 def test_rejected_token_fails_cleanly_without_leaking(
         clients: Clients, private_index: PrivateIndex, client_env: dict[str, str],
         canary: str, tmp_path: Path, home: Path) -> None:
-    project = project_with_rule(tmp_path, private_index)
+    project = project_with_rule(tmp_path, client_env, private_index)
     wrong = canary.replace("tok-", "wrong-")
     env = {**client_env, "ACME_TOKEN": wrong}
     target = tmp_path / "target"
@@ -163,7 +167,7 @@ def test_rejected_token_fails_cleanly_without_leaking(
 def test_missing_variable_warns_once_and_pip_fails_with_401(
         clients: Clients, private_index: PrivateIndex, client_env: dict[str, str],
         canary: str, tmp_path: Path) -> None:
-    project = project_with_rule(tmp_path, private_index)
+    project = project_with_rule(tmp_path, client_env, private_index)
     target = tmp_path / "target"
 
     result = run(pip_install(clients, private_index, target, "import"), client_env, project)
@@ -183,7 +187,7 @@ def test_403_registry_is_never_asked_for_keyring_credentials(
     # pip only consults keyring after a 401; a registry that answers 403 to anonymous
     # requests needs the credential up front (README troubleshooting: 401 vs 403).
     with PrivateIndex(sample_wheels, password=canary, mode=403) as index:
-        project = project_with_rule(tmp_path, index)
+        project = project_with_rule(tmp_path, client_env, index)
         env = {**client_env, "ACME_TOKEN": canary}
         result = run(pip_install(clients, index, tmp_path / "t", "import"), env, project)
     assert result.returncode != 0
@@ -224,7 +228,8 @@ def test_vault_down_gives_one_warning_and_pip_carries_on(
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    project = project_with_rule(tmp_path, private_index, password="${vault:secret/ci/pypi#token}")
+    project = project_with_rule(tmp_path, client_env, private_index,
+                                password="${vault:secret/ci/pypi#token}")
     env = {**client_env, "VAULT_ADDR": f"http://127.0.0.1:{closed}", "VAULT_TOKEN": canary}
 
     result = run(pip_install(clients, private_index, tmp_path / "t", "import"), env, project)

@@ -18,6 +18,7 @@ from support.git_server import GitServer
 from support.shims import install_recording_shim
 from tests.conftest import Clients
 from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.trusting import trust
 
 pytestmark = pytest.mark.e2e
 
@@ -136,6 +137,7 @@ def test_partial_clone_fetches_inside_the_clone_with_the_pinned_project(
         f'username = "{USER}"\npassword = "${{GIT_TOKEN}}"\n')
     env = {key: value for key, value in git_env.items()
            if not key.startswith(("PRIVATE_PACKAGES_", "GIT_CONFIG_"))}
+    trust(env, project)  # the pinned project, approved; the clone's own never is
     env.update(git_config_env(env, project_dir=project))
     dest = tmp_path / "clone"
 
@@ -213,6 +215,7 @@ def test_git_credential_fill_runs_the_helper_through_a_shell_from_any_directory(
     (clone / "pyproject.toml").write_text('[project]\nname = "clone"\n')
     env = {**client_env, "GIT_TOKEN": canary, "GIT_TERMINAL_PROMPT": "0",
            "GIT_CONFIG_NOSYSTEM": "1"}
+    trust(env, project)
     env.update(git_config_env(env, project_dir=project))
 
     result = run([GIT, "credential", "fill"], env, clone,

@@ -29,9 +29,10 @@ pytestmark = pytest.mark.e2e
 USER = "deploy-bot"
 
 
-def write_package(folder: Path, index: PrivateIndex, version: str,
+def write_package(poetry: Poetry, folder: Path, index: PrivateIndex, version: str,
                   name: str = "acme-tool") -> Path:
-    """A buildable poetry project whose `private` source has a rule reading ACME_TOKEN."""
+    """A buildable poetry project whose `private` source has a rule reading ACME_TOKEN,
+    approved (`poetry source trust`): bumping is the subject here, not trust."""
     module = folder / name.replace("-", "_")
     module.mkdir(parents=True)
     (module / "__init__.py").write_text("")
@@ -51,6 +52,7 @@ source = "private"
 username = "{USER}"
 password = "${{ACME_TOKEN}}"
 """)
+    poetry.trust(folder)
     return folder
 
 
@@ -91,7 +93,7 @@ def test_bump_after_publish_and_reupload_is_refused(
         poetry_with_token: Poetry, clients: Clients, private_index: PrivateIndex,
         canary: str, tmp_path: Path, home: Path) -> None:
     poetry, outputs = poetry_with_token, dict[str, str]()
-    project = write_package(tmp_path / "acme-tool", private_index, "1.0.0")
+    project = write_package(poetry, tmp_path / "acme-tool", private_index, "1.0.0")
     build(poetry, project)
     assert twine_upload(clients, poetry, private_index, project, outputs,
                         "--verbose").returncode == 0
@@ -142,7 +144,7 @@ def test_new_package_starts_from_pyproject_and_dry_run_writes_nothing(
         poetry_with_token: Poetry, private_index: PrivateIndex, canary: str,
         tmp_path: Path, home: Path) -> None:
     poetry = poetry_with_token
-    project = write_package(tmp_path / "acme-fresh", private_index, "0.3.0", "acme-fresh")
+    project = write_package(poetry, tmp_path / "acme-fresh", private_index, "0.3.0", "acme-fresh")
     before = (project / "pyproject.toml").read_bytes()
 
     dry = poetry.run("source", "bump", "private", "minor", "--dry-run", "-vvv", cwd=project)
@@ -164,7 +166,7 @@ def test_wrong_token_exits_3_in_one_line(
         poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
         home: Path) -> None:
     wrong = canary.replace("tok-", "wrong-")
-    project = write_package(tmp_path / "acme-internal", private_index, "0.1.0",
+    project = write_package(poetry, tmp_path / "acme-internal", private_index, "0.1.0",
                             "acme-internal")
     before = (project / "pyproject.toml").read_bytes()
 
@@ -191,7 +193,7 @@ def test_wrong_token_exits_3_in_one_line(
 def test_configuration_errors_exit_2(
         poetry: Poetry, private_index: PrivateIndex, tmp_path: Path,
         args: tuple[str, str], env: dict[str, str], fragment: str) -> None:
-    project = write_package(tmp_path / "acme-tool", private_index, "0.1.0")
+    project = write_package(poetry, tmp_path / "acme-tool", private_index, "0.1.0")
 
     result = poetry.run("source", "bump", *args, cwd=project, env=env, check=False)
 
@@ -206,7 +208,7 @@ def test_oldest_poetry_bumps_with_the_same_rules(
         poetry_oldest_bin: Path, client_env: dict[str, str], home: Path,
         private_index: PrivateIndex, canary: str, tmp_path: Path) -> None:
     poetry = poetry_for(poetry_oldest_bin, {**client_env, "ACME_TOKEN": canary}, home)
-    project = write_package(tmp_path / "acme-internal", private_index, "0.1.0",
+    project = write_package(poetry, tmp_path / "acme-internal", private_index, "0.1.0",
                             "acme-internal")
 
     result = poetry.run("source", "bump", "private", "prerelease", "-vvv", cwd=project)
@@ -317,7 +319,7 @@ def test_poetry_http_basic_wins_over_the_rule_as_in_the_hook(
     """The rule's variable holds a wrong token; poetry's own http-basic.private holds the
     right one and wins, as it does for `poetry install` (credential_choice)."""
     wrong = canary.replace("tok-", "wrong-")
-    project = write_package(tmp_path / "acme-internal", private_index, "0.1.0",
+    project = write_package(poetry, tmp_path / "acme-internal", private_index, "0.1.0",
                             "acme-internal")
     env = {"ACME_TOKEN": wrong, "POETRY_HTTP_BASIC_PRIVATE_USERNAME": USER,
            "POETRY_HTTP_BASIC_PRIVATE_PASSWORD": canary}

@@ -66,6 +66,7 @@ def add_install_publish(poetry: Poetry, index: PrivateIndex, tmp_path: Path, rul
     """`poetry add --source private acme-internal`, `lock`, `install`, then build and
     `publish -r private` a package; returns the consuming project."""
     project = write_project(tmp_path / "app", index.simple_url, extra=rule)
+    poetry.trust(project, env)
     poetry.run("add", "--source", "private", "acme-internal", "-vvv", cwd=project, env=env)
     if lock:
         poetry.run("lock", "-vvv", cwd=project, env=env)
@@ -74,6 +75,7 @@ def add_install_publish(poetry: Poetry, index: PrivateIndex, tmp_path: Path, rul
     assert installed(project, "acme_internal")
 
     pub = publish_project(tmp_path, index, rule)
+    poetry.trust(pub, env)
     poetry.run("build", cwd=pub, env=env)
     publish_env = {**env, "POETRY_REPOSITORIES_PRIVATE_URL": f"{index.url}/"}
     poetry.run("publish", "-r", "private", "-vvv", cwd=pub, env=publish_env)
@@ -123,6 +125,7 @@ def test_unresolvable_reference_stops_lock_with_exit_2(
     project = write_project(tmp_path / "app", private_index.simple_url,
                             dependencies=("acme-internal",),
                             extra=ENV_RULE.replace("ACME_TOKEN", "MISSING_TOKEN"))
+    poetry.trust(project)
     result = poetry.run("lock", cwd=project, env=NO_KEYRING, check=False)
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
@@ -142,6 +145,7 @@ def test_wrong_secret_fails_with_the_servers_401_and_leaks_nothing(
     wrong = make_canary("wrong")
     project = write_project(tmp_path / "app", private_index.simple_url,
                             dependencies=("acme-internal",), extra=ENV_RULE)
+    poetry.trust(project)
     result = poetry.run("lock", "-vvv", cwd=project, env={**NO_KEYRING, "ACME_TOKEN": wrong},
                         check=False)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -176,6 +180,7 @@ password = "${{GIT_TOKEN}}"
 """
     project = write_project(tmp_path / "app", private_index.simple_url,
                             dependencies=(f"acme-git @ git+{url}",), extra=rule)
+    poetry.trust(project)
     argv_log = tmp_path / "argv.log"
     shims = tmp_path / "shims"
     install_recording_shim(shims, "git", GIT, argv_log)
@@ -208,6 +213,7 @@ def test_oldest_poetry_locks_and_installs_from_env_secret(
     assert "2.0.0" in poetry.run("--version", cwd=tmp_path).stdout
     project = write_project(tmp_path / "app", private_index.simple_url,
                             dependencies=("acme-internal",), extra=ENV_RULE)
+    poetry.trust(project)
     env = {**NO_KEYRING, "ACME_TOKEN": canary}
     poetry.run("lock", "-vvv", cwd=project, env=env)
     poetry.run("install", "-vvv", cwd=project, env=env)

@@ -16,6 +16,7 @@ import pytest
 
 from support.pypi_server import PrivateIndex
 from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.trusting import trust
 
 pytestmark = pytest.mark.e2e
 
@@ -50,6 +51,7 @@ password = "${{ACME_TOKEN}}"
            "POETRY_CONFIG_DIR": str(home / "poetry-config"),
            "POETRY_DATA_DIR": str(home / "poetry-data"),
            "POETRY_VIRTUALENVS_IN_PROJECT": "true"}
+    trust(env, project)  # the keyring path is the subject; test_trust.py covers trust
     outputs = {}
     for command in ("lock", "install"):
         result = subprocess.run([str(poetry_bin / "poetry"), command, "-vvv", "--no-interaction",

