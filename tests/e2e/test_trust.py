@@ -103,7 +103,7 @@ class Victim:
 
     def run(self, *argv: str, cwd: Optional[Path] = None, input: Optional[str] = None,
             extra: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(list(argv), cwd=cwd or self.project, input=input,
+        result = subprocess.run(list(argv), cwd=cwd or self.project, input=input or "",
                                 env={**self.env, **(extra or {})}, capture_output=True,
                                 text=True, timeout=300, check=False)
         label = f"{Path(argv[0]).name} {' '.join(argv[1:3])} #{len(self.outputs)}"
@@ -114,8 +114,8 @@ class Victim:
             ) -> subprocess.CompletedProcess[str]:
         """Plain pip asking our backend for every index of requirements.txt."""
         return self.run(str(self.bin / "python"), "-m", "pip", "install", "--no-cache-dir",
-                        "--keyring-provider", "import", "--target", str(self.home / "t"),
-                        "-r", "requirements.txt", *args, extra=extra)
+                        "--no-input", "--keyring-provider", "import", "--target",
+                        str(self.home / "t"), "-r", "requirements.txt", *args, extra=extra)
 
     def leaked(self) -> dict[str, list[str]]:
         """Canary -> the evil server's requests that carried it (in any form)."""
@@ -158,12 +158,14 @@ def test_untrusted_project_gets_nothing_from_any_client(
         victim: Victim, poetry_vault_bin: Path, tmp_path: Path) -> None:
     evil, bin_dir = victim.evil, victim.bin
     clients: dict[str, list[str]] = {
-        "pip": [str(bin_dir / "python"), "-m", "pip", "install", "--no-cache-dir",
+        "pip": [str(bin_dir / "python"), "-m", "pip", "install", "--no-cache-dir", "--no-input",
                 "--keyring-provider", "import", "--target", str(tmp_path / "t1"),
                 "-r", "requirements.txt"],
         "pip-private install": [str(bin_dir / "pip-private"), "install", "--no-cache-dir",
+                                "--no-input",
                                 "--target", str(tmp_path / "t2"), "-r", "requirements.txt"],
         "pip-private download": [str(bin_dir / "pip-private"), "download", "--no-cache-dir",
+                                 "--no-input",
                                  "-d", str(tmp_path / "dl"), "-r", "requirements.txt"],
         "pip-private doctor": [str(bin_dir / "pip-private"), "doctor", "--timeout", "5",
                                "-r", "requirements.txt"],
@@ -180,7 +182,10 @@ def test_untrusted_project_gets_nothing_from_any_client(
     for name, argv in clients.items():
         before = len(evil.requests)
         result = victim.run(*argv)
-        assert len(evil.requests) > before, f"{name} never reached the evil server"
+        if name == "twine":  # asks keyring for a username first; non-interactive, it stops
+            assert "is not trusted" in result.stdout + result.stderr, result.stderr
+        else:
+            assert len(evil.requests) > before, f"{name} never reached the evil server"
         assert result.returncode != 0, name
         if name.startswith("pip-private"):
             assert "is not trusted" in result.stdout + result.stderr, name
@@ -198,7 +203,10 @@ def test_untrusted_project_gets_nothing_from_any_client(
     victim.outputs.update(poetry.outputs)
 
     assert victim.leaked() == {}
-    assert evil.credentials_seen == []  # not even a wrong one: nothing was sent at all
+    # Not even a wrong credential: only uv's username from its own index URL ("u", no
+    # password), and never a Vault token.
+    assert {r.authorization for r in evil.credentials_seen} <= {"Basic dTo="}
+    assert not any(r.vault_token for r in evil.requests)
     victim.assert_outputs_clean()
 
 
@@ -215,10 +223,12 @@ def test_trust_then_edits_then_ci(victim: Victim, poetry_vault_bin: Path) -> Non
     assert set(leaked) == {"env", "file", "keyring", "vault token"}, leaked
     assert any(r.vault_token == victim.canaries["vault token"] for r in evil.requests)
 
+    # poetry: the hook resolves the rule of the source it checks, and the index (evil)
+    # gets it; `lock` would stop at the vault source, whose evil Vault refuses the token.
     poetry = poetry_for(poetry_vault_bin, victim.env, victim.home)
     evil.clear()
-    poetry.run("lock", cwd=victim.project, check=False)
-    assert "env" in victim.leaked()
+    poetry.run("source", "check", "env", cwd=victim.project, check=False)
+    assert set(victim.leaked()) == {"env"}
 
     pyproject = victim.project / "pyproject.toml"
     (victim.home / ".secrets" / "other").write_text("other file\n")
@@ -298,19 +308,20 @@ def test_a_parent_pyproject_of_another_uid_is_ignored(victim: Victim, tmp_path: 
     assert victim.run(str(victim.bin / "pip-private"), "trust", "--yes",
                       cwd=checkout).returncode == 0  # approved while it was yours
     victim.run(str(victim.bin / "python"), "-m", "pip", "download", "--no-cache-dir",
-               "--keyring-provider", "import", "-d", "dl", "-r", "requirements.txt",
-               cwd=checkout)
+               "--no-input", "--keyring-provider", "import", "-d", "dl", "-r",
+               "requirements.txt", cwd=checkout)
     assert "env" in victim.leaked()
     victim.evil.clear()
     os.chown(shared / "pyproject.toml", 12345, 12345)
     result = victim.run(str(victim.bin / "python"), "-m", "pip", "download", "--no-cache-dir",
-                        "--keyring-provider", "import", "-d", "dl", "-r", "requirements.txt",
-                        cwd=checkout)
+                        "--no-input", "--keyring-provider", "import", "-d", "dl", "-r",
+                        "requirements.txt", cwd=checkout)
     assert victim.evil.requests and victim.leaked() == {}
     assert "is not trusted" not in result.stderr  # not even read
 
 
 def test_concurrent_trust_runs_keep_every_record(victim: Victim, tmp_path: Path) -> None:
+    """The real command, six at once (tests/unit/test_trust.py packs the writes tighter)."""
     folders = [tmp_path / f"proj{i}" for i in range(6)]
     for folder in folders:
         folder.mkdir()
@@ -343,3 +354,28 @@ def test_poetry_source_trust_asks_and_auth_records_its_own_edit(
     assert f"{victim.project}  approved" in listed.stdout and "(holds)" in listed.stdout
     victim.outputs.update(poetry.outputs)
     victim.assert_outputs_clean()
+
+
+def test_parallel_global_auth_keeps_every_rule(poetry_vault_bin: Path, client_env: dict[str, str],
+                                               home: Path, tmp_path: Path) -> None:
+    """Six `poetry source auth --global` at once each read the user file, add a rule and
+    replace the file: under its lock (keyring_backend/files.py) none is lost. poetry's
+    start-up spreads the six apart, so this is the real command path end to end;
+    tests/unit/test_rule_file.py packs the writes tight enough to fail without the lock."""
+    poetry = poetry_for(poetry_vault_bin, client_env, home)
+    project = tmp_path / "six"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "six"\nversion = "1"\n' + "".join(
+        f'\n[[tool.poetry.source]]\nname = "s{i}"\nurl = "https://idx{i}.example.com/simple/"\n'
+        f'priority = "supplemental"\n' for i in range(6)))
+    processes = [subprocess.Popen([str(poetry_vault_bin / "poetry"), "source", "auth", f"s{i}",
+                                   "--global", "--token-env", f"TOKEN_{i}", "--no-ansi"],
+                                  cwd=project, env=poetry.env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True) for i in range(6)]
+    outputs = [p.communicate(timeout=120)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0] * 6, outputs
+    user_file = home / ".config" / "private-packages" / "config.toml"
+    text = user_file.read_text()
+    for i in range(6):
+        assert f'url = "https://idx{i}.example.com/"' in text and f"${{TOKEN_{i}}}" in text
+    assert oct(user_file.stat().st_mode & 0o777) == "0o600"

@@ -602,3 +602,32 @@ def test_login_masks_a_token_like_username_in_what_it_prints(tmp_path: Path) -> 
                           "x7Kq9TmP2vLw8RzN4bYc")
     assert entry.username_shown == "****"
     assert entry.reference_shown == f"${{keyring:{SERVICE}#****}}"
+
+
+def test_concurrent_global_writes_keep_every_rule(tmp_path: Path) -> None:
+    """Six processes, each writing four user-file rules as `poetry source auth --global`
+    does: the lock held from read to replace keeps all 24 (without it most are lost)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    project = tmp_path / "pyproject.toml"
+    project.write_text('[project]\nname = "x"\n' + "".join(
+        f'[[tool.poetry.source]]\nname = "s{i}"\nurl = "https://idx{i}.example.com/simple/"\n'
+        for i in range(24)))
+    user = tmp_path / "home" / "config.toml"
+    code = textwrap.dedent("""
+        import sys
+        from pathlib import Path
+        from poetry_private_plugin.source_rule import write_source_rule
+        first = int(sys.argv[3])
+        for i in range(first, first + 4):
+            write_source_rule(Path(sys.argv[1]), f"s{i}", "${T%d}" % i, None,
+                              user_file=Path(sys.argv[2]), allow_literal=False)
+    """)
+    processes = [subprocess.Popen([sys.executable, "-c", code, str(project), str(user),
+                                   str(n * 4)]) for n in range(6)]
+    assert [p.wait(timeout=120) for p in processes] == [0] * 6
+    text = user.read_text()
+    assert sorted(i for i in range(24) if f'url = "https://idx{i}.example.com/"' in text) == \
+        list(range(24))
