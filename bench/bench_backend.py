@@ -5,7 +5,8 @@
 2. What importing our backend adds to `import keyring; keyring.get_keyring()`: fresh
    interpreters in two throwaway venvs, one with keyring alone and one with keyring and
    this project, alternated so machine noise hits both alike.
-3. Vault: N references to one secret cost one HTTP read per process (requests counted by
+3. Trust (bench_trust.py): what the trust check adds to a warm lookup and to a process.
+4. Vault: N references to one secret cost one HTTP read per process (requests counted by
    a proxy in front of a real OpenBao dev server).
 
 Run: .venv/bin/python -m bench.bench_backend   (or via ./dev bench)
@@ -131,6 +132,10 @@ def main() -> None:
           f"{t['ours_min'] - t['bare_min']:+.1f} | < 5 ms |")
     print(f"| `import keyring_backend.backend` after keyring | {t['own_median']:.2f} | "
           f"{t['own_min']:.2f} | < 5 ms |")
+    from bench.bench_trust import main as trust_main
+
+    print()
+    trust_main()
     try:
         from bench.bench_vault import main as vault_main
     except ImportError:

@@ -70,7 +70,6 @@ class ProjectContent:
         return ", ".join(items[:limit]) + more
 
     def digest(self) -> str:
-        import hashlib
         import json
 
         rules = sorted({json.dumps({"to": to, "allow_http": rule.allow_http,
@@ -79,7 +78,26 @@ class ProjectContent:
                         for rule, to in zip(self.rules, self.destinations)})
         payload = json.dumps({"rules": rules, "vault": self.vault}, sort_keys=True,
                              separators=(",", ":"))
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return sha256_hex(payload.encode("utf-8"))
+
+
+def sha256_hex(data: bytes) -> str:
+    """sha256 of `data`. `hashlib` first loads OpenSSL (2-6 ms, more than the whole trust
+    check may cost a process; bench/bench_trust.py); CPython's own built-in sha256 module
+    gives the same digest at once. Elsewhere (PyPy...), or once hashlib is loaded anyway
+    (pip, poetry), hashlib."""
+    import sys
+
+    if "hashlib" not in sys.modules:
+        for name in ("_sha2", "_sha256"):  # CPython >= 3.12, <= 3.11
+            try:
+                builtin = __import__(name)
+            except ImportError:
+                continue
+            return str(builtin.sha256(data).hexdigest())
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def shown(text: str) -> str:
