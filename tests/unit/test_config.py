@@ -725,3 +725,45 @@ def test_tables_written_wrong_by_other_tools_do_not_break_loading(
     config = load_config({"HOME": str(tmp_path)}, tmp_path)
     assert config.rules.rules == []
     assert config.sources == {}
+
+
+@pytest.mark.parametrize("text", [
+    "[commands.mint]\nrun = 5\n",
+    "[commands.mint]\nrun = [\"aws\", 1]\nttl = []\n",
+    "[commands.mint]\nrun = {a = 1}\n",
+    "[commands.mint]\nrun = \"aws 'unbalanced\"\n",
+    "[commands.mint]\nrun = [\"x\"]\ntimeout = {}\nextra = 1\n",
+    "[commands.mint]\nrun = [\"x\"]\nttl = nan\n",
+    "commands = 5\n",
+    "[vault]\naddr = 5\n",
+    "[vault]\ntimeout = [1]\n",
+    "[vault]\ntimeout = 0\n",
+    "[vault]\nauth = true\nrole = 1.5\nmount = []\njwt_env = {}\nnamespace = 1979-05-27\n",
+    "vault = []\n",
+    "credentials = 5\n",
+    "credentials = [5, \"x\"]\n",
+    "[[credentials]]\nurl = 5\npassword = \"${T}\"\n",
+    "[[credentials]]\nurl = \"https://x.example.com\"\npassword = [\"${T}\"]\n",
+    "[[credentials]]\nurl = \"https://x.example.com\"\npassword = \"${T}\"\nusername = 1\n",
+    "[[credentials]]\nurl = \"https://x.example.com\"\npassword = \"${T}\"\nallow_http = \"yes\"\n",
+])
+def test_every_wrong_type_is_one_error_naming_the_file(user_home: Path, tmp_path: Path,
+                                                       text: str) -> None:
+    path = write(user_file(user_home), text)
+    config = load(user_home, tmp_path, PRIVATE_PACKAGES_E_URL="https://e.example.com",
+                  PRIVATE_PACKAGES_E_PASSWORD="${E}")
+    assert config.errors, text
+    assert all(str(error).startswith(str(path)) for error in config.errors), messages(config)
+    assert [r.url for r in config.rules.rules] == ["https://e.example.com/"]  # env still works
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe[[credentials]]\n", b"[[credentials]\n",
+                                  b"a = \"\\x\"\n"])
+def test_an_unreadable_project_file_drops_its_rules_only(user_home: Path, project: Path,
+                                                         data: bytes) -> None:
+    (project / "pyproject.toml").write_bytes(data)
+    config = load(user_home, project, PRIVATE_PACKAGES_E_URL="https://e.example.com",
+                  PRIVATE_PACKAGES_E_PASSWORD="${E}")
+    [error] = messages(config)
+    assert error.startswith(f"{project / 'pyproject.toml'}: ") and "ignored" in error
+    assert [r.url for r in config.rules.rules] == ["https://e.example.com/"]
