@@ -27,7 +27,7 @@ import pytest
 from support.evil_server import EvilServer
 from support.openbao import CountingProxy, OpenBaoServer
 from support.wheels import build_wheel
-from tests.conftest import BIN, make_canary, shared_venv
+from tests.conftest import BIN, locked_venv, make_canary
 from tests.leaks import assert_not_in_texts
 from tests.poetry_env import poetry_for
 
@@ -79,9 +79,7 @@ password = "${{vault:secret/ci/pypi#token}}"
 @pytest.fixture(scope="session")
 def victim_bin(tmp_path_factory: pytest.TempPathFactory, project_wheel: Path) -> Path:
     """pip, keyring with keyrings.alt (the victim's keyring item), twine, and our wheel."""
-    return shared_venv(tmp_path_factory, "trust-victim", "--upgrade", "pip", "keyring",
-                       "keyrings.alt", "twine",
-                       f"private-packages[vault] @ {project_wheel.as_uri()}", seed=True)
+    return locked_venv(tmp_path_factory, "trust-victim", project_wheel, seed=True)
 
 
 @pytest.fixture(scope="module")
