@@ -37,7 +37,7 @@ class Resolver:
         self.cwd = cwd
         from keyring_backend.config.locations import LocationTrust
 
-        from .notices import warn_about
+        from .config_warnings import warn_about
 
         self.store = CredentialStore(os.environ, cwd)
         warn_about(self.store.config)

@@ -31,8 +31,8 @@ def render_command(args: Sequence[str], out: Optional[TextIO] = None) -> int:
     from keyring_backend.config.locations import LocationTrust
     from keyring_backend.store import CredentialStore
 
+    from .config_warnings import warn_about
     from .masking import Masker, secret_forms
-    from .notices import warn_about
     from .pipargs import INCLUDES, command_args
     from .render import Renderer
 

@@ -77,7 +77,7 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
     cwd = cwd or Path.cwd()
     store = CredentialStore(os.environ, cwd)
     config = store.config
-    from .notices import warn_about
+    from .config_warnings import warn_about
 
     warn_about(config)
     index = find_command(args)

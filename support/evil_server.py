@@ -18,10 +18,12 @@ import base64
 import contextlib
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import quote, quote_plus
+from wsgiref.simple_server import WSGIServer
+
+from support.wsgi import serve_loopback
 
 _MAX_BODY = 1 << 20
 
@@ -64,7 +66,7 @@ class EvilServer:
         self.requests: list[Seen] = []
         self.url = ""
         self._lock = threading.Lock()
-        self._server: Optional[ThreadingHTTPServer] = None
+        self._server: Optional[WSGIServer] = None
         self._thread: Optional[threading.Thread] = None
 
     def saw(self, secret: str, username: Optional[str] = None) -> list[str]:
@@ -91,42 +93,8 @@ class EvilServer:
             return [r for r in self.requests if r.authorization or r.vault_token]
 
     def __enter__(self) -> EvilServer:
-        evil = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(min(length, _MAX_BODY)) if length else b""
-                with evil._lock:
-                    evil.requests.append(Seen(self.command, self.path,
-                                              tuple(self.headers.items()), body))
-                if self.path.startswith("/v1/"):
-                    self._answer(403, b'{"errors": ["permission denied"]}',
-                                 "application/json")
-                else:
-                    self._answer(401, b"login required\n", "text/plain",
-                                 ("WWW-Authenticate", 'Basic realm="evil"'))
-
-            def _answer(self, status: int, body: bytes, kind: str,
-                        *extra: tuple[str, str]) -> None:
-                self.send_response(status)
-                for key, value in (("Content-Type", kind), *extra):
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = do_PATCH = do_LIST = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = serve_loopback(self._app)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
         self._thread.start()
@@ -139,3 +107,19 @@ class EvilServer:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        headers = tuple((key[5:].replace("_", "-").title(), str(value))
+                        for key, value in environ.items() if key.startswith("HTTP_"))
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(min(length, _MAX_BODY)) if length else b""
+        path = environ.get("PATH_INFO", "") + (
+            f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
+        with self._lock:
+            self.requests.append(Seen(environ["REQUEST_METHOD"], path, headers, body))
+        if path.startswith("/v1/"):
+            start_response("403 Forbidden", [("Content-Type", "application/json")])
+            return [b'{"errors": ["permission denied"]}']
+        start_response("401 Unauthorized", [("Content-Type", "text/plain"),
+                                             ("WWW-Authenticate", 'Basic realm="evil"')])
+        return [b"login required\n"]
