@@ -123,8 +123,12 @@ def _parse(path: Path, data: bytes) -> dict[str, Approval]:
 
 
 def _state_error(path: Path, problem: str) -> TrustStateError:
-    return TrustStateError(f"trust state {path}: {problem}; no project is trusted until it "
-                           "is fixed or removed")
+    error = TrustStateError(f"trust state {path}: {problem}; no project is trusted until it "
+                            "is fixed or removed")
+    # It withholds project content only: a source without a rule is not its concern (the
+    # poetry hook must not refuse a command for it), so it names no rule -- an empty entry.
+    error.entry = {}
+    return error
 
 
 def approve(env: Mapping[str, str], directory: Path, digest: str) -> Path:

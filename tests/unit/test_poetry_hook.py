@@ -448,3 +448,20 @@ def test_publish_pypi_token_wins_over_a_rule(tmp_path: Path, isolated: Path,
     assert granted(config, "private") is None
     assert "keeping poetry's own credential" in output and "#1 not used" in output
     assert_not_in_texts(token, {"output": output})
+
+
+def test_a_corrupt_trust_state_is_a_warning_not_a_refusal(tmp_path: Path, isolated: Path,
+                                                          secret: str) -> None:
+    """It withholds the project's rules (one warning); a source without a rule still runs,
+    and a trusted environment is unaffected."""
+    os.environ.pop("PRIVATE_PACKAGES_TRUST")
+    state = Path(os.environ["HOME"], ".local/state/private-packages/trust.json")
+    state.parent.mkdir(parents=True)
+    state.write_text("{not json")
+    project = write_project(tmp_path / "app", INDEX, extra=rule("private", "${ACME_TOKEN}"))
+    event, output, config = run_hook(project, "lock")
+    assert event.command_should_run()
+    assert granted(config, "private") is None
+    assert f"trust state {state}: it is not valid JSON" in output
+    assert "is not trusted" in output
+    assert_not_in_texts(secret, {"output": output}, username="deploy-bot")
