@@ -32,13 +32,12 @@ class Resolver:
     """Resolves refs with `git ls-remote`, once per repository URL."""
 
     def __init__(self, cwd: Path) -> None:
-        from keyring_backend.store import CredentialStore
-
-        self.cwd = cwd
         from keyring_backend.config.locations import LocationTrust
+        from keyring_backend.store import CredentialStore
 
         from .config_warnings import warn_about
 
+        self.cwd = cwd
         self.store = CredentialStore(os.environ, cwd)
         warn_about(self.store.config)
         self.trust = LocationTrust(os.environ)

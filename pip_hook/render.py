@@ -75,7 +75,7 @@ class Renderer:
     sink: Sink
     cwd: Path = field(default_factory=Path.cwd)
     # Which files may read secrets beyond the environment (an untrusted project's may not);
-    # None: every file may (tests of the pipeline itself).
+    # None: judged from `env` on first need.
     trust: Optional[LocationTrust] = None
     values: list[str] = field(default_factory=list, repr=False)
     env_names: set[str] = field(default_factory=set)
@@ -151,7 +151,9 @@ class Renderer:
                 # A requirements file is project content: like a project's rules, it may
                 # not run `${cmd:...}` commands (DESIGN.md), nor read files, Vault or the
                 # keyring unless its directory is trusted; the command line may.
-                untrusted = self.trust.refusal(Path(absolute), line) if self.trust else None
+                if self.trust is None:
+                    self.trust = LocationTrust(self.env)
+                untrusted = self.trust.refusal(Path(absolute), line)
                 ctx = ResolveContext(env=self.env, where=line_where, settings=self.settings,
                                      allow_commands=False, base_dir=base_dir,
                                      untrusted=untrusted)
