@@ -49,19 +49,19 @@ def write_references(poetry: Poetry, config: Config) -> list[str]:
     from keyring_backend.store import CredentialStore
 
     from .credential_choice import choose_credential, source_target
-    from .hook_rules import blocking_errors, with_repository_urls
+    from .hook_rules import blocking_errors
     from .sources import project_sources
 
     targets = [source_target(config, s.name, s.url) for s in project_sources(poetry)]
-    store = CredentialStore(with_repository_urls(os.environ, targets),
-                            cwd=Path(poetry.pyproject_path).parent)
+    store = CredentialStore(os.environ, cwd=Path(poetry.pyproject_path).parent)
     choices = [choose_credential(t, store.config.rules, config, os.environ) for t in targets]
     matched = {c.target: c.rule for c in choices if c.explicit is None}
     concerning, other = blocking_errors(store.config.errors, matched)
     if concerning:
         raise PrivatePackagesError(f"{concerning[0]} (run `poetry source check` for every "
                                    "problem)")
-    warnings = [str(error) for error in other]
+    notice = store.config.untrusted_notice()  # its rules are not written either
+    warnings = [str(error) for error in other] + ([notice] if notice else [])
     # source name -> the userinfo to write, or None for a bare URL (never what poetry holds:
     # a lock that export runs first gives poetry the rule's value)
     userinfo: dict[str, Optional[str]] = {}

@@ -40,6 +40,7 @@ def locked_project(poetry: Poetry, index: PrivateIndex, root: Path, extra: str,
                    env: dict[str, str]) -> Path:
     project = write_project(root / "app", index.simple_url, dependencies=("acme-internal",),
                             extra=extra)
+    poetry.trust(project, env)  # the export is the subject here (test_trust.py: trust)
     poetry.run("lock", cwd=project, env=env)
     return project
 
@@ -190,6 +191,7 @@ def test_a_rule_that_cannot_be_written_is_left_out_with_a_warning(
     env = {"PACKED": f"{canary};other"}
     project = write_project(tmp_path / "app", private_index.simple_url,
                             dependencies=("acme-internal",), extra=extra)
+    poetry.trust(project, env)
     # No lock yet: export runs `poetry lock` first, whose hook hands poetry the rule's value.
     result = poetry.run("export", "-f", "requirements.txt", "--with-credentials", cwd=project,
                         env=env)
