@@ -77,7 +77,7 @@ class ProjectContent:
                                     "password": shown(rule.password)}, sort_keys=True)
                         for rule, to in zip(self.rules, self.destinations)})
         payload = json.dumps({"rules": rules, "vault": self.vault}, sort_keys=True,
-                             separators=(",", ":"))
+                             separators=(",", ":"), default=str)  # a TOML date, say
         return sha256_hex(payload.encode("utf-8"))
 
 

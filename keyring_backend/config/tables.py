@@ -1,6 +1,7 @@
 """The settings tables: `[vault]` (user file) / `[tool.private-packages.vault]` (project),
-and the user file's `[commands.NAME]`. Every key is checked for its type: a wrong one is one
-`ConfigError` naming the file and key, and only that key (or that command) is dropped.
+and the user file's `[commands.NAME]`. A key of the wrong type is one `ConfigError` naming
+the file and key, and only that key (or that command) is dropped -- except the Vault
+connection keys, which the Vault provider checks where it uses them (`_vault_value`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ def vault_table(table: Any, where: str, errors: list[ConfigError]) -> dict[str, 
 
 
 def _vault_value(key: str, value: Any) -> Any:
+    """`timeout` as seconds and `auth` checked here; the other keys go through as written:
+    their types are checked where Vault is used (providers/vault/connection.py), in one
+    line that names the reference -- a setting nobody uses costs no warning."""
     if key == "timeout":
         try:
             seconds = parse_duration(value)
@@ -50,10 +54,9 @@ def _vault_value(key: str, value: Any) -> Any:
         if not seconds:
             raise ConfigError("timeout must be more than 0 seconds")
         return seconds
-    if not isinstance(value, str):
-        raise ConfigError(f"{key} must be a string, not {kind_of(value)}")
     if key == "auth" and value not in _VAULT_AUTH:
-        raise ConfigError(f"auth must be token, approle or jwt, not {value!r}")
+        shown = repr(value) if isinstance(value, str) else kind_of(value)
+        raise ConfigError(f"auth must be token, approle or jwt, not {shown}")
     return value
 
 

@@ -26,7 +26,7 @@ BROKEN = {
     "bad-toml": b"[[credentials]\nurl = \n",
     "run-is-a-number": b"[commands.mint]\nrun = 5\n",
     "run-holds-a-table": b"[commands.mint]\nrun = [\"aws\", {a = 1}]\nttl = []\n",
-    "vault-types": b"[vault]\naddr = 5\ntimeout = [1]\nauth = true\n",
+    "vault-types": b"[vault]\naddr = 5\ntimeout = [1]\nauth = true\nadress = 1\n",
     "credentials-not-a-list": b"credentials = 5\n",
     "rule-types": b"[[credentials]]\nurl = 5\npassword = [\"x\"]\nallow_http = \"yes\"\n",
     "eacces": b"[[credentials]]\nurl = \"https://x.example.com\"\npassword = \"${T}\"\n",

@@ -27,6 +27,7 @@ from tests.e2e.test_clients import pip_install
 from tests.e2e.test_pip_private import USER, Job, make_job
 from tests.leaks import assert_not_in_files, assert_not_in_texts
 from tests.poetry_env import poetry_for, write_project
+from tests.trusting import trust
 
 pytestmark = pytest.mark.e2e
 
@@ -110,6 +111,7 @@ def test_pip_private_stops_at_the_deadline(job: Job, private_index: PrivateIndex
     host = private_index.url.removeprefix("http://")
     job.write("r.txt", f"--index-url http://{USER}:{REFERENCE}@{host}/simple/\nacme-internal\n")
     job.env.update(VAULT_ADDR=drip.url, VAULT_TOKEN=vault_token)
+    trust(job.env, job.project)  # its requirements file may read Vault (test_trust.py)
     rendered = job.run("install", "--target", str(job.root / "target"), "-r", "r.txt",
                        timeout=HANG)
     assert rendered.returncode == 2, rendered.stderr
@@ -185,6 +187,7 @@ def test_bad_vault_input_through_pip_private_and_the_backend(
     job.env.update(env)
     host = private_index.url.removeprefix("http://")
     job.write("r.txt", f"--index-url http://{USER}:{REFERENCE}@{host}/simple/\nacme-internal\n")
+    trust(job.env, job.project)  # its requirements file may read Vault (test_trust.py)
     rendered = job.run("install", "-r", "r.txt", timeout=HANG)
     assert rendered.returncode == 2, rendered.stderr
     assert rendered.stderr.count("\n") == 1, rendered.stderr

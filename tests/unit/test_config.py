@@ -735,10 +735,10 @@ def test_tables_written_wrong_by_other_tools_do_not_break_loading(
     "[commands.mint]\nrun = [\"x\"]\ntimeout = {}\nextra = 1\n",
     "[commands.mint]\nrun = [\"x\"]\nttl = nan\n",
     "commands = 5\n",
-    "[vault]\naddr = 5\n",
     "[vault]\ntimeout = [1]\n",
     "[vault]\ntimeout = 0\n",
-    "[vault]\nauth = true\nrole = 1.5\nmount = []\njwt_env = {}\nnamespace = 1979-05-27\n",
+    "[vault]\nauth = true\n",
+    "[vault]\nadress = \"https://typo.example.com\"\n",
     "vault = []\n",
     "credentials = 5\n",
     "credentials = [5, \"x\"]\n",
@@ -767,3 +767,13 @@ def test_an_unreadable_project_file_drops_its_rules_only(user_home: Path, projec
     [error] = messages(config)
     assert error.startswith(f"{project / 'pyproject.toml'}: ") and "ignored" in error
     assert [r.url for r in config.rules.rules] == ["https://e.example.com/"]
+
+
+def test_vault_connection_keys_are_checked_where_vault_is_used(user_home: Path,
+                                                                tmp_path: Path) -> None:
+    """providers/vault/connection.py names the reference in that one line; loading the
+    configuration neither warns nor crashes, whatever the type."""
+    write(user_file(user_home), "[vault]\naddr = 5\nrole = 1.5\nmount = []\njwt_env = {}\n"
+                                "namespace = 1979-05-27\n")
+    config = load(user_home, tmp_path)
+    assert config.errors == [] and config.settings.vault.addr == 5  # type: ignore[comparison-overlap]
