@@ -9,10 +9,10 @@ symlinked file is written through to its target, so the link stays a link.
 
 `locked` serialises read-modify-write cycles: six parallel `poetry source auth --global`
 runs each read the file, add their rule and replace it; without a lock held from the read
-to the replace, the last writer wins and five rules are gone. The lock is an `flock` on a
-small file beside the target (`.config.toml.lock`), not on the target itself, whose inode
-`os.replace` swaps. Only our own files are locked this way (the user config, the trust
-state), so the lock file never lands in a project.
+to the replace, the last writer wins and five rules are gone. The lock is an `flock` on
+the directory that holds the target -- not on the target itself, whose inode `os.replace`
+swaps, and not on a lock file, which would stay behind. Only our own files are locked
+this way (the user config, the trust state).
 """
 
 from __future__ import annotations
@@ -57,15 +57,15 @@ def make_private_dir(path: Path) -> None:
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock for rewriting `path` until the block ends (the module
     docstring says why). Creates `path`'s directory (0700) when it is missing."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; the replace is still atomic
+        yield
+        return
     target = path.resolve() if path.is_symlink() else path
     make_private_dir(target.parent)
-    fd = os.open(target.parent / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        try:
-            import fcntl
-        except ImportError:  # Windows: no flock; the replace is still atomic
-            yield
-            return
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:

@@ -125,11 +125,13 @@ def read_toml(path: Path, errors: list[ConfigError]) -> dict[str, Any]:
         import tomllib
     else:
         import tomli as tomllib
+    from ..regular_files import UnreadableFile, read_project_file
+
     ignored = "everything in it is ignored"
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        errors.append(ConfigError(f"{path}: cannot read it ({exc.strerror}); {ignored}"))
+    try:  # a regular file of at most 16 MiB: a FIFO or /dev/zero would hang us
+        data = read_project_file(path)
+    except UnreadableFile as exc:
+        errors.append(ConfigError(f"{path} {exc.reason}; {ignored}"))
         return {}
     try:
         text = data.decode("utf-8")

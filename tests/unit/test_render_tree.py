@@ -12,6 +12,7 @@ import pytest
 from pip._internal.network.session import PipSession
 from pip._internal.req import req_file
 
+from keyring_backend.config.locations import LocationTrust
 from keyring_backend.errors import ConfigError, UnresolvedReference
 from keyring_backend.settings import Settings
 from pip_hook.memfiles import RenderedFiles, memfd_supported
@@ -27,7 +28,9 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 
 def renderer(root: Path, env: dict[str, str], sink_files: RenderedFiles) -> Renderer:
-    return Renderer(env, Settings(), sink_files.add, root)
+    """Files here may use every reference (test_trust_command.py tests the gate)."""
+    trusting = LocationTrust({"PRIVATE_PACKAGES_TRUST": "1"})
+    return Renderer(env, Settings(), sink_files.add, root, trusting)
 
 
 def pip_parse(path: str) -> list[str]:
