@@ -126,6 +126,7 @@ def test_poetry_source_auth_with_the_gitlab_preset_locks_and_installs(
 
     narrow = text.replace(f'url = "{base(gitlab)}/api/v4"', f'url = "{base(gitlab)}{GROUP}"')
     (project / "pyproject.toml").write_text(narrow)
+    poetry.trust(project)  # a new destination, written by hand: approved again
     check = poetry.run("source", "check", "gitlab", cwd=project, env=env, check=False)
     assert check.returncode == 2, check.stdout + check.stderr
     assert "files: " in check.stdout and f"{base(gitlab)}/api/v4" in check.stdout
