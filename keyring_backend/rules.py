@@ -11,11 +11,12 @@ A netloc without a port only gets a loopback rule: `host` may mean port 80 or 44
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 from pathlib import Path
 from typing import Optional
 
-from .errors import ConfigError
+from .errors import ConfigError, PrivatePackagesError
 from .records import field, record
 from .urls import DEFAULT_PORTS, Location, is_loopback, parse_location
 
@@ -152,3 +153,19 @@ class RuleSet:
         """The rule bound to a poetry/uv source by name (`source = "NAME"`), if any."""
         return next((r for r in sorted(self.rules, key=lambda r: r.layer)
                      if r.source == name), None)
+
+
+def referenced_env_names(rules: Iterable[CredentialRule]) -> set[str]:
+    """Environment variables the rules' usernames and passwords reference: what a process
+    that answers from these rules must still be given (a malformed value names none)."""
+    from .references import parse_template
+
+    names: set[str] = set()
+    for rule in rules:
+        for text in (rule.username, rule.password):
+            try:
+                template = parse_template(text, rule.origin)
+            except PrivatePackagesError:
+                continue
+            names |= {ref.target for ref in template.references if ref.kind == "env"}
+    return names

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Callable, Optional, TextIO
+from typing import Callable, NoReturn, Optional, TextIO
 
 from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
 
@@ -53,7 +53,7 @@ verbs:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv is None:
-        _open_standard_fds()
+        open_standard_fds()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = _dispatch(args)
@@ -62,24 +62,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         code = 130
     except BrokenPipeError:  # `pip-private render | head`: the reader left, not an error
-        _silence_stdout()
+        silence_stdout()
         code = 0
-    if argv is None:  # the console script: skip the interpreter's teardown (~8 ms of GC,
-        # more after an in-process pip), but not the exit handlers pip's libraries register
-        # (certifi removes a CA bundle it extracted).
-        import atexit
-
-        atexit._run_exitfuncs()
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BrokenPipeError:
-            _silence_stdout()
-        os._exit(code)
+    if argv is None:
+        exit_now(code)
     return code
 
 
-def _open_standard_fds() -> None:
+def open_standard_fds() -> None:
     """`pip-private ... >&-`: give a closed fd 0, 1 or 2 /dev/null, as the shell's user
     meant, before anything opens a file. Otherwise the next file (a rendered memfd, a
     relay pipe) takes the number, and pip reads or writes the wrong thing."""
@@ -96,7 +86,22 @@ def _open_standard_fds() -> None:
             setattr(sys, name, open(fd, "w", closefd=False))  # noqa: SIM115 -- lives on
 
 
-def _silence_stdout() -> None:
+def exit_now(code: int) -> NoReturn:
+    """End the console script: skip the interpreter's teardown (~8 ms of GC, more after an
+    in-process pip), but not the exit handlers pip's libraries register (certifi removes a
+    CA bundle it extracted)."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    os._exit(code)
+
+
+def silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)

@@ -36,7 +36,7 @@ from typing import Callable, Optional
 from keyring_backend.config.locations import LocationTrust
 from keyring_backend.errors import ConfigError
 from keyring_backend.records import record
-from keyring_backend.references import parse_template
+from keyring_backend.rules import referenced_env_names
 from keyring_backend.store import CredentialStore
 
 from .build_deps import build_deps_args
@@ -195,7 +195,7 @@ def _pip_environment(renderer: Renderer, store: CredentialStore, keep_env: bool,
                      cwd: Path) -> dict[str, str]:
     env = dict(os.environ)
     if not keep_env:
-        for name in renderer.env_names - _names_rules_need(store):
+        for name in renderer.env_names - referenced_env_names(store.config.rules.rules):
             env.pop(name, None)
     for number, credential in enumerate(renderer.git_credentials, start=1):
         # One env-defined rule per git URL that carried a credential.
@@ -212,19 +212,6 @@ def _pip_environment(renderer: Renderer, store: CredentialStore, keep_env: bool,
     same = store if not lifted else None
     env.update(git_config_env(env, project_dir=cwd, store=same))
     return env
-
-
-def _names_rules_need(store: CredentialStore) -> set[str]:
-    """Variables the keyring backend inside pip still reads for a rule."""
-    names: set[str] = set()
-    for rule in store.config.rules.rules:
-        for text in (rule.username, rule.password):
-            try:
-                template = parse_template(text, rule.origin)
-            except ConfigError:
-                continue
-            names |= {ref.target for ref in template.references if ref.kind == "env"}
-    return names
 
 
 def _refuse_pip_expansion(renderer: Renderer, env: dict[str, str]) -> None:

@@ -1,0 +1,196 @@
+"""`private-packages run [--print-env] [--] CMD [ARGS...]` (DESIGN.md "private-packages run").
+
+1. Load the rules once (trust applies: an untrusted project's rules are withheld by the
+   core, and one line says how to trust it; the command still runs).
+2. Work out the tool (tools.py) and plan the variables it reads (PLANNERS), plus git's
+   credential helper through `GIT_CONFIG_*` for every command.
+3. `--print-env`: print the plan, values as `****`, and run nothing (no secret is read).
+   Otherwise run the command with them, its stdout and stderr through pip-private's masker
+   (pty and colours kept), and return its exit code; signals pass through (runner.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Callable, Optional, TextIO
+
+from keyring_backend.errors import EXIT_CONFIG, ConfigError, UnresolvedReference
+from keyring_backend.secret import MASK, secret_forms
+from keyring_backend.store import CredentialStore
+
+from .plan import Plan
+from .tools import identify
+
+USAGE = """\
+usage: private-packages run [--print-env] [--] COMMAND [ARGS...]
+
+Runs COMMAND with the credentials it will need, in the form that tool reads them (uv,
+poetry, hatch, pdm, twine, and every pip and git underneath), for that process tree only;
+its output is masked. --print-env shows what would be set, values as ****, and runs nothing.
+"""
+#: An exit code of our own: the command could not be started (as env(1) and shells do).
+EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE = 127, 126
+
+
+def run_command(args: Sequence[str], out: TextIO, err: TextIO) -> int:
+    words = list(args)
+    print_env = False
+    while words and words[0].startswith("-"):
+        word = words.pop(0)
+        if word == "--":
+            break
+        if word in ("-h", "--help"):
+            out.write(USAGE)
+            return 0
+        if word != "--print-env":
+            raise ConfigError(f"run: unknown option {word} (options go before the command; "
+                              "use -- before a command that starts with -)")
+        print_env = True
+    if not words:
+        err.write(USAGE)
+        return EXIT_CONFIG
+    cwd = Path.cwd()
+    store = CredentialStore(os.environ, cwd)
+    if store.config.errors:
+        raise store.config.errors[0]
+    notice = untrusted_notice(store)
+    if notice:
+        err.write(f"private-packages: {notice}\n")
+    plan = Plan(store, os.environ, cwd, identify(words), words, resolve=not print_env)
+    PLANNERS.get(_key(plan), _generic)(plan)
+    _git(plan)
+    for warning in plan.warnings:
+        err.write(f"private-packages: warning: {warning}\n")
+    if print_env:
+        write_plan(plan, words, out)
+        return 0
+    return _run(plan, err)
+
+
+def untrusted_notice(store: CredentialStore) -> Optional[str]:
+    """The line `run` prints before a command whose project's rules are withheld."""
+    # TRUST(#11): when Config carries the trust verdict, return its one line here, e.g.
+    # "<file> is not trusted: its rules send nothing; `private-packages trust` trusts it".
+    del store
+    return None
+
+
+def write_plan(plan: Plan, words: Sequence[str], out: TextIO) -> None:
+    """The variables (credentials as ****), each group under the reason it is there."""
+    out.write(f"# private-packages run would set, for: {' '.join(words[:3])}"
+              f"{' ...' if len(words) > 3 else ''}\n")
+    if plan.argv != list(words):
+        out.write(f"# and run: {' '.join(plan.argv)}\n")
+    if not plan.variables:
+        out.write("# nothing: no rule covers what this command uses\n")
+    why = None
+    for variable in plan.variables.values():
+        if variable.why != why:
+            why = variable.why
+            out.write(f"# {why}\n")
+        out.write(f"{variable.name}={MASK if variable.secret else variable.value}\n")
+
+
+def _key(plan: Plan) -> str:
+    inv = plan.invocation
+    if inv.tool in ("hatch", "pdm") and inv.subcommand == "publish":
+        return f"{inv.tool} publish"
+    return inv.tool
+
+
+def _generic(plan: Plan) -> None:
+    from .underneath import plan_underneath
+
+    plan_underneath(plan)
+
+
+def _uv(plan: Plan) -> None:
+    from .uv import plan_uv
+
+    plan_uv(plan)
+
+
+def _poetry(plan: Plan) -> None:
+    from .poetry import plan_poetry
+
+    plan_poetry(plan)
+
+
+def _twine(plan: Plan) -> None:
+    from .publish import plan_twine
+
+    plan_twine(plan)
+
+
+def _hatch(plan: Plan) -> None:
+    from .uv import plan_uv_indexes
+
+    _generic(plan)
+    plan_uv_indexes(plan)  # hatch's uv installer reads the project's [[tool.uv.index]]
+
+
+def _hatch_publish(plan: Plan) -> None:
+    from .publish import plan_hatch_publish
+
+    plan_hatch_publish(plan)
+
+
+def _pdm_publish(plan: Plan) -> None:
+    from .publish import plan_pdm_publish
+
+    plan_pdm_publish(plan)
+
+
+PLANNERS: dict[str, Callable[[Plan], None]] = {
+    "uv": _uv, "uvx": _uv, "poetry": _poetry, "twine": _twine, "hatch": _hatch,
+    "hatch publish": _hatch_publish, "pdm publish": _pdm_publish,
+}
+
+
+def _git(plan: Plan) -> None:
+    from keyring_backend.git_credential import git_config_env
+
+    for name, value in git_config_env(plan.environment(), project_dir=plan.cwd,
+                                      store=plan.store).items():
+        plan.set(name, value, "git asks git-credential-private-packages for the hosts "
+                 "rules bind", replace=True)
+
+
+def _run(plan: Plan, err: TextIO) -> int:
+    from pip_hook.masking import Masker
+    from pip_hook.runner import run_masked
+
+    needles = sorted({form for username, password in _secrets(plan)
+                      for form in secret_forms(password, username)}, key=len, reverse=True)
+    try:
+        return run_masked(plan.argv, env=plan.environment(),
+                          masker_factory=lambda: Masker(needles))
+    except OSError as exc:
+        err.write(f"private-packages: cannot run {plan.argv[0]}: {exc.strerror}\n")
+        return EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_NOT_EXECUTABLE
+
+
+def _secrets(plan: Plan) -> list[tuple[str, str]]:
+    """(username, password) of what `run` resolved, and of every rule that reads only the
+    environment (cheap to read here; a process underneath may resolve it itself)."""
+    found = [(c.username, c.password.reveal()) for c in plan.credentials]
+    for rule in plan.store.config.rules.rules:
+        if "${" in rule.password and all(kind == "env" for kind in _kinds(rule.password)):
+            try:
+                credential = plan.store.resolve(rule)
+            except UnresolvedReference:
+                continue
+            found.append((credential.username, credential.password.reveal()))
+    return found
+
+
+def _kinds(text: str) -> list[str]:
+    from keyring_backend.errors import PrivatePackagesError
+    from keyring_backend.references import parse_template
+
+    try:
+        return [ref.kind for ref in parse_template(text, "").references]
+    except PrivatePackagesError:
+        return ["?"]

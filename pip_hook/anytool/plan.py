@@ -1,0 +1,103 @@
+"""What `run` hands a command: environment variables, each with the reason it is there.
+
+A `Plan` is filled by the per-tool planners (uv.py, poetry.py, publish.py, underneath.py)
+and then either printed (`--print-env`: names, reasons, no secret ever resolved) or
+applied. Rules: a variable the user already set wins over ours (their explicit choice, as
+poetry's own http-basic wins over a rule); a credential is resolved once per rule, only
+when a planner found a URL of this command that the rule covers; nothing goes into argv
+or a file (the environment is the accepted channel: `/proc/PID/environ` is owner-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Optional
+from urllib.parse import quote
+
+from keyring_backend.records import field, record
+from keyring_backend.rules import CredentialRule
+from keyring_backend.secret import MASK
+from keyring_backend.store import Credential, CredentialStore
+
+from .tools import Invocation
+
+
+@record(frozen=True)
+class Variable:
+    name: str
+    value: str = field(repr=False)
+    secret: bool  # shown as **** by --print-env
+    why: str
+
+
+class Plan:
+    """Variables for one command. With `resolve=False` (`--print-env`) secrets are never
+    read: every credential value is `****`."""
+
+    def __init__(self, store: CredentialStore, env: Mapping[str, str], cwd: Path,
+                 invocation: Invocation, argv: Sequence[str], *, resolve: bool = True) -> None:
+        self.store = store
+        self.env = env
+        self.cwd = cwd
+        self.invocation = invocation
+        self.argv = list(argv)  # uv's index URLs may move from here into the environment
+        self.resolve = resolve
+        self.variables: dict[str, Variable] = {}
+        self.warnings: list[str] = []
+        self._credentials: dict[CredentialRule, Credential] = {}
+
+    def rule_for(self, url: str) -> Optional[CredentialRule]:
+        """The rule whose credential may go to `url`, or None."""
+        return self.store.rule_for_service(url)
+
+    def set(self, name: str, value: str, why: str, *, secret: bool = False,
+            replace: bool = False) -> bool:
+        """Set `name` unless the user's environment has it (`replace`: ours is merged into
+        theirs, e.g. GIT_CONFIG_COUNT) or a planner already did."""
+        if name in self.variables or (name in self.env and not replace):
+            return False
+        self.variables[name] = Variable(name, value, secret, why)
+        return True
+
+    def user_set(self, *names: str) -> bool:
+        return any(self.env.get(name) for name in names)
+
+    def set_credential(self, username_var: Optional[str], password_var: str,
+                       rule: CredentialRule, target: str) -> None:
+        """The rule's username and password into two variables (both or neither)."""
+        if password_var in self.env or (username_var is not None and username_var in self.env):
+            return
+        credential = self.credential(rule)
+        why = f"for {target}, from {rule.origin}"
+        if username_var is not None:
+            self.set(username_var, credential.username if credential else MASK, why,
+                     secret=True)
+        self.set(password_var, credential.password.reveal() if credential else MASK, why,
+                 secret=True)
+
+    def url_with_credential(self, url: str, rule: CredentialRule) -> str:
+        """`url` with the rule's username and password as percent-encoded userinfo."""
+        credential = self.credential(rule)
+        scheme, sep, rest = url.partition("://")
+        if credential is None:
+            return f"{scheme}{sep}{MASK}:{MASK}@{rest}"
+        user = quote(credential.username, safe="")
+        password = quote(credential.password.reveal(), safe="")
+        return f"{scheme}{sep}{user}:{password}@{rest}"
+
+    def credential(self, rule: CredentialRule) -> Optional[Credential]:
+        """The resolved credential (once per rule), None under `--print-env`. Raises
+        `UnresolvedReference` for a secret that cannot be read."""
+        if not self.resolve:
+            return None
+        if rule not in self._credentials:
+            self._credentials[rule] = self.store.resolve(rule)
+        return self._credentials[rule]
+
+    @property
+    def credentials(self) -> list[Credential]:
+        return list(self._credentials.values())
+
+    def environment(self) -> dict[str, str]:
+        return {**self.env, **{v.name: v.value for v in self.variables.values()}}

@@ -1,0 +1,90 @@
+"""Credentials for poetry without the plugin: `POETRY_HTTP_BASIC_<NAME>_USERNAME` /
+`_PASSWORD` for each source (and, for `poetry publish`, the repository) a rule covers.
+
+Poetry builds the variable name from the config key `http-basic.<name>.username`
+(poetry/config/config.py `Config.get`): `POETRY_` + the key's parts upper-cased, `-` -> `_`,
+joined by `_`. Poetry 2.2 and later keep a source name's dots inside one part
+(`POETRY_HTTP_BASIC_ACME.INTERNAL_USERNAME`); older ones split the key on every dot
+(`..._ACME_INTERNAL_...`). Both spellings are set, and since `acme-internal`, `acme_internal`
+and (old poetry) `acme.internal` then share a variable, a spelling is filled only when
+every source that reads it is covered by the same rule.
+
+Only the commands that talk to an index get anything: `poetry export --with-credentials`
+would write an injected password into requirements.txt (the poetry plugin writes the
+reference instead), and export needs no credential.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from keyring_backend.rules import CredentialRule
+
+from .files import config_home, dig, read_toml, tables
+from .plan import Plan
+from .uv import PYPI_UPLOAD
+
+_NETWORK = frozenset({"install", "sync", "lock", "add", "remove", "update", "show", "search",
+                      "debug", "publish", "self"})
+
+
+def spellings(name: str) -> list[str]:
+    """The variable stems poetry versions read for source `name` (`POETRY_HTTP_BASIC_X`)."""
+    new = "POETRY_HTTP_BASIC_" + name.upper().replace("-", "_")
+    old = "POETRY_HTTP_BASIC_" + "_".join(k.upper().replace("-", "_") for k in name.split("."))
+    return list(dict.fromkeys([new, old]))
+
+
+def plan_poetry(plan: Plan) -> None:
+    inv = plan.invocation
+    if inv.subcommand not in _NETWORK:
+        return
+    sources = _sources(plan)
+    if inv.subcommand == "publish":
+        sources = [source for source in sources if source[0] == _publish_repository(plan)]
+        if inv.option("-u", "--username", "-p", "--password"):
+            return
+    claims: dict[str, list[tuple[str, str, Optional[CredentialRule]]]] = {}
+    for name, url in sources:
+        rule = plan.rule_for(url)
+        for stem in spellings(name):
+            claims.setdefault(stem, []).append((name, url, rule))
+    for stem, entries in claims.items():
+        rules = {rule for _, _, rule in entries}
+        rule = next(iter(rules))
+        if rule is None:
+            continue
+        if len(rules) > 1:
+            names = ", ".join(sorted({name for name, _, _ in entries}))
+            plan.warnings.append(f"poetry sources {names} share {stem}_*, but not one "
+                                 "credential rule; not setting it (rename one source)")
+            continue
+        name, url, _ = entries[0]
+        if not plan.user_set(f"POETRY_PYPI_TOKEN_{name.upper()}"):
+            plan.set_credential(f"{stem}_USERNAME", f"{stem}_PASSWORD", rule,
+                                f"poetry source '{name}' ({url})")
+
+
+def _sources(plan: Plan) -> list[tuple[str, str]]:
+    """(name, url) of the project's sources and of poetry's configured repositories."""
+    found: list[tuple[str, str]] = []
+    project = read_toml(plan.store.config.project_file)
+    for entry in tables(dig(project, "tool", "poetry", "source")):
+        if isinstance(entry.get("name"), str) and isinstance(entry.get("url"), str):
+            found.append((entry["name"], entry["url"]))
+    directory = plan.env.get("POETRY_CONFIG_DIR")
+    config = read_toml((config_home(plan.env) / "pypoetry" if not directory
+                        else plan.cwd / directory) / "config.toml")
+    for name, table in dig(config, "repositories").items():
+        if isinstance(table, dict) and isinstance(table.get("url"), str):
+            found.append((name, table["url"]))
+    for key, value in plan.env.items():  # as poetry's Config._get_environment_repositories
+        if key.startswith("POETRY_REPOSITORIES_") and key.endswith("_URL") and value:
+            found.append((key[len("POETRY_REPOSITORIES_"):-4].lower().replace("_", "-"), value))
+    if plan.invocation.subcommand == "publish":
+        found.append(("pypi", PYPI_UPLOAD))
+    return found
+
+
+def _publish_repository(plan: Plan) -> str:
+    return next(iter(plan.invocation.option("-r", "--repository")), "pypi")

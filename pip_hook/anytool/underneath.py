@@ -1,0 +1,78 @@
+"""The generic treatment: every pip underneath the command asks the keyring backend.
+
+pip asks keyring only after a 401, and its default `auto` provider skips keyring under
+`--no-input` (pipenv always passes it). So `run` sets `PIP_KEYRING_PROVIDER=import` (unless
+the user chose a provider), and makes keyring and the backend importable in whatever venv
+that pip lives in: `pythonpath/keyring` goes first on PYTHONPATH and serves them from this
+interpreter when the venv lacks them (its docstring says how, and why nothing of the
+venv's own is shadowed). pip's older releases ignore the variable and import keyring
+anyway, so a venv's bundled pip works too. The backend in each pip process reads the
+rules itself, lazily: only what pip asks for is ever resolved.
+
+tox starts its commands with only the variables its `pass_env` lists: `TOX_OVERRIDE`
+appends ours (and those the rules read) to `testenv.pass_env`, so an unchanged tox.ini
+works. pipenv reads `PIPENV_KEYRING_PROVIDER` for the pip it runs in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+
+from keyring_backend.rules import referenced_env_names
+
+from .plan import Plan
+
+STAND_IN = str(Path(__file__).resolve().parent / "pythonpath")
+RUN_PATH = "PRIVATE_PACKAGES_RUN_PATH"
+#: What the backend reads besides the rules' own references (where rules and trust live,
+#: CI presets); tox passes the patterns only, and only the variables that are set.
+_BACKEND_READS = ("PRIVATE_PACKAGES_*", "VAULT_*", "GIT_CONFIG_*", "XDG_CONFIG_HOME",
+                  "XDG_STATE_HOME", "CI", "GITLAB_CI", "CI_SERVER_*", "GITHUB_ACTIONS",
+                  "GITHUB_SERVER_URL", "TF_BUILD", "SYSTEM_COLLECTIONURI",
+                  "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI", "BITBUCKET_BUILD_NUMBER")
+
+
+def plan_underneath(plan: Plan) -> None:
+    from pip_hook.provider_choice import user_chose_provider
+
+    if not user_chose_provider([], plan.env, "install", Path(sys.prefix)):
+        plan.set("PIP_KEYRING_PROVIDER", "import", "every pip underneath asks the keyring "
+                 "backend, --no-input too")
+        if plan.invocation.tool == "pipenv":
+            plan.set("PIPENV_KEYRING_PROVIDER", "import", "pipenv's own pip asks it too")
+    existing = plan.env.get("PYTHONPATH")
+    plan.set("PYTHONPATH", STAND_IN + (os.pathsep + existing if existing else ""),
+             "keyring and the backend importable in any venv, never shadowing its own",
+             replace=True)
+    plan.set(RUN_PATH, os.pathsep.join(importable_dirs()),
+             "where the stand-in finds them", replace=True)
+    if plan.invocation.tool == "tox":
+        _tox_pass_env(plan)
+
+
+def importable_dirs() -> list[str]:
+    """The folders this interpreter imports keyring and the backend from (found, not
+    imported); their requirements are installed beside them."""
+    dirs: dict[str, None] = {}
+    for name in ("keyring", "keyring_backend"):
+        spec = find_spec(name)
+        if spec is not None and spec.origin:
+            dirs[os.path.dirname(os.path.dirname(spec.origin))] = None
+    return list(dirs)
+
+
+def _tox_pass_env(plan: Plan) -> None:
+    referenced = referenced_env_names(plan.store.config.rules.rules)
+    names = dict.fromkeys(["PYTHONPATH", RUN_PATH, *sorted(n for n in referenced if n in plan.env)])
+    for pattern in _BACKEND_READS:
+        stem = pattern.rstrip("*")
+        if any(key == pattern or (pattern.endswith("*") and key.startswith(stem))
+               for key in plan.environment()):
+            names[pattern] = None
+    overrides = [f"testenv.pass_env+={name}" for name in names]
+    existing = plan.env.get("TOX_OVERRIDE")
+    plan.set("TOX_OVERRIDE", ";".join([*([existing] if existing else []), *overrides]),
+             "tox passes these to its environments (testenv.pass_env+=...)", replace=True)

@@ -1,0 +1,89 @@
+"""uv's named indexes (`[[tool.uv.index]]` in pyproject.toml, `[[index]]` in uv.toml), and
+the name uv reads their credentials under.
+
+uv reads `UV_INDEX_<NAME>_USERNAME` / `_PASSWORD` for an index named NAME, spelt as uv's
+`IndexName::to_env_var` spells it: ASCII letters and digits upper-cased, every other
+character `_` (crates/uv-distribution-types/src/index_name.rs). So `acme-internal`,
+`acme_internal` and `acme.internal` share one variable; `uv.py` refuses to fill it for
+indexes that would then share a credential they must not.
+
+Where uv looks: the project's pyproject.toml, a uv.toml beside it, the user's uv.toml
+(`$XDG_CONFIG_HOME/uv/uv.toml`), a `--config-file` / `UV_CONFIG_FILE`; `--no-config` /
+`UV_NO_CONFIG` skip the uv.toml files. Indexes given as `NAME=URL` in `--index`,
+`--default-index`, `UV_INDEX` or `UV_DEFAULT_INDEX` are named too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Optional
+
+from keyring_backend.records import record
+
+from .files import config_home, dig, read_toml, tables
+
+_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+@record(frozen=True)
+class UvIndex:
+    name: Optional[str]
+    url: str
+    origin: str  # the file or option that defines it
+    publish_url: Optional[str] = None
+    authenticate: Optional[str] = None  # "always", "auto", "never" or unset
+
+
+def env_name(name: str) -> str:
+    """`acme-internal` -> `ACME_INTERNAL`, as uv's `IndexName::to_env_var`."""
+    return "".join(c.upper() if c.isascii() and c.isalnum() else "_" for c in name)
+
+
+def split_named(value: str) -> tuple[Optional[str], str]:
+    """`NAME=URL` -> (NAME, URL); a plain URL -> (None, URL), as uv parses `--index`."""
+    head, sep, tail = value.partition("=")
+    if sep and "://" not in head and _NAME.fullmatch(head):
+        return head, tail
+    return None, value
+
+
+def configured_indexes(project_file: Optional[Path], env: Mapping[str, str],
+                       config_files: Sequence[Path] = (), no_config: bool = False
+                       ) -> list[UvIndex]:
+    """Indexes defined in files, in uv's order of precedence (first wins a name)."""
+    found: list[UvIndex] = []
+    files: list[tuple[Path, tuple[str, ...]]] = []
+    if project_file is not None:
+        files.append((project_file, ("tool", "uv", "index")))
+    if not (no_config or env.get("UV_NO_CONFIG")):
+        explicit = [*config_files, *([Path(env["UV_CONFIG_FILE"])]
+                                     if env.get("UV_CONFIG_FILE") else [])]
+        files += [(path, ("index",)) for path in explicit]
+        if project_file is not None:
+            files.append((project_file.parent / "uv.toml", ("index",)))
+        files.append((config_home(env) / "uv" / "uv.toml", ("index",)))
+    for path, keys in files:
+        for entry in tables(dig(read_toml(path) if path.is_file() else {}, *keys)):
+            name, url = entry.get("name"), entry.get("url")
+            if not isinstance(url, str):
+                continue
+            publish = entry.get("publish-url")
+            authenticate = entry.get("authenticate")
+            found.append(UvIndex(name if isinstance(name, str) else None, url, str(path),
+                                 publish if isinstance(publish, str) else None,
+                                 authenticate if isinstance(authenticate, str) else None))
+    return found
+
+
+def asks_keyring(index: UvIndex) -> bool:
+    """Whether uv would ask a keyring for this index: only with a username in its URL or
+    `authenticate = "always"` (uv-auth's middleware; the README's uv recipe)."""
+    from urllib.parse import urlsplit
+
+    try:
+        has_user = bool(urlsplit(index.url).username)
+    except ValueError:
+        return False
+    return has_user or index.authenticate == "always"
