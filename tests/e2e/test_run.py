@@ -1,0 +1,208 @@
+"""`private-packages run` with the tools of the test venv (uv, git, pip in a fresh venv,
+twine) against pypiserver in 401 mode and `git http-backend`: the token lives only in
+`ACME_TOKEN`, each command fails without `run` where the tool cannot find it itself, and
+after each scenario it is absent from outputs, lock files, written files and every
+process's argv. Heavier third-party clients are in test_run_clients.py."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support.git_server import GitServer
+from support.pypi_server import PrivateIndex
+from support.wheels import build_wheel
+from tests.conftest import Clients
+from tests.run_job import USER, RunJob, make_run_job
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def job(tmp_path: Path, clients: Clients, client_env: dict[str, str],
+        private_index: PrivateIndex, canary: str) -> RunJob:
+    return make_run_job(tmp_path, clients, client_env, private_index, canary)
+
+
+def uv_project(job: RunJob, index: PrivateIndex, name: str = "acme.internal") -> None:
+    job.env.pop("UV_NO_CONFIG")  # it makes uv ignore [tool.uv] (HOME is a temp dir anyway)
+    job.write("pyproject.toml", f"""\
+[project]
+name = "app"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = []
+
+[[tool.uv.index]]
+name = "{name}"
+url = "{index.simple_url}"
+""")
+
+
+def test_uv_add_lock_sync_with_a_named_index(job: RunJob, private_index: PrivateIndex,
+                                             canary: str, clients: Clients) -> None:
+    uv_project(job, private_index)
+    without = job.run(clients.uv, "add", "acme-internal", through_run=False)
+    assert without.returncode != 0  # uv asks no keyring for a plain index: it has nothing
+
+    for command in (["add", "acme-internal"], ["lock"], ["sync"]):
+        result = job.run(clients.uv, *command)
+        assert result.returncode == 0, result.stderr
+    assert 'acme-internal' in (job.project / "uv.lock").read_text()
+    assert list(job.project.glob(".venv/lib/python*/site-packages/acme_internal"))
+    assert any(r.authorized and r.username == USER for r in private_index.requests)
+    job.assert_clean(canary)
+
+
+def test_uv_pip_install_index_url_leaves_argv(job: RunJob, private_index: PrivateIndex,
+                                              canary: str, clients: Clients) -> None:
+    assert job.run(clients.uv, "venv", "-q", "target", through_run=False).returncode == 0
+    install = [clients.uv, "pip", "install", "--python", "target/bin/python",
+               "--index-url", private_index.simple_url, "acme-internal"]
+    assert job.run(*install, through_run=False).returncode != 0
+
+    result = job.run(*install)
+
+    assert result.returncode == 0, result.stderr
+    assert list(job.project.glob("target/lib/python*/site-packages/acme_internal"))
+    job.assert_clean(canary)
+
+
+def test_uv_publish_to_a_covered_url(job: RunJob, private_index: PrivateIndex, canary: str,
+                                     clients: Clients) -> None:
+    wheel = build_wheel(job.project / "dist", "acme-new", "2.0.0")
+    publish = [clients.uv, "publish", "--publish-url", private_index.url + "/", wheel]
+    assert job.run(*publish, through_run=False).returncode != 0
+
+    result = job.run(*publish)
+
+    assert result.returncode == 0, result.stderr
+    assert (private_index.root / wheel.name).is_file()
+    job.assert_clean(canary)
+
+
+def test_print_env_names_every_variable_and_runs_nothing(
+        job: RunJob, private_index: PrivateIndex, canary: str, clients: Clients) -> None:
+    uv_project(job, private_index, name="acme-internal")
+    result = subprocess.run([str(job.private_packages), "run", "--print-env", "--",
+                             str(clients.uv), "lock"], cwd=job.project, env=job.env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "UV_INDEX_ACME_INTERNAL_USERNAME=****" in lines
+    assert "UV_INDEX_ACME_INTERNAL_PASSWORD=****" in lines
+    assert not (job.project / "uv.lock").exists()
+    assert private_index.requests == []
+    job.outputs += [result.stdout, result.stderr]
+    job.assert_clean(canary)
+
+
+def test_output_is_masked_and_the_exit_code_passes_through(job: RunJob, canary: str) -> None:
+    # A generic command: rules that read only the environment are masked too.
+    result = job.run("sh", "-c", 'printf "token=%s\\n" "$ACME_TOKEN"; exit 7')
+    assert result.returncode == 7
+    assert result.stdout == "token=****\n"
+    missing = job.run("no-such-command-here")
+    assert missing.returncode == 127
+    assert missing.stderr.strip() == ("private-packages: cannot run no-such-command-here: "
+                                      "No such file or directory")
+    job.assert_clean(canary)
+
+
+def test_sigterm_reaches_the_command(job: RunJob) -> None:
+    ready = job.root / "ready"
+    proc = subprocess.Popen([str(job.private_packages), "run", "--", "sh", "-c",
+                             f'trap "exit 42" TERM; touch {ready}; while :; do sleep 0.1; done'],
+                            cwd=job.project, env=job.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 42
+
+
+def test_pip_of_a_fresh_venv_without_keyring(job: RunJob, private_index: PrivateIndex,
+                                             canary: str) -> None:
+    """A venv's bundled pip, no keyring in it (as tox, nox and pipenv make them): the
+    stand-in on PYTHONPATH lends keyring and the backend, under --no-input too."""
+    subprocess.run([sys.executable, "-m", "venv", str(job.project / "venv")], check=True)
+    pip = [str(job.project / "venv/bin/python"), "-m", "pip", "install", "--no-input",
+           "--index-url", private_index.simple_url, "acme-internal"]
+    assert job.run(*pip, through_run=False).returncode != 0
+
+    result = job.run(*pip)
+
+    assert result.returncode == 0, result.stderr
+    freeze = job.run(job.project / "venv/bin/python", "-m", "pip", "freeze")
+    assert freeze.stdout.split() == ["acme-internal==1.0.0"]  # the stand-in lists nothing
+    job.assert_clean(canary)
+
+
+def test_twine_upload_without_any_keyring(job: RunJob, private_index: PrivateIndex,
+                                          canary: str, clients: Clients) -> None:
+    job.env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"  # twine finds nothing
+    wheel = build_wheel(job.project / "dist", "acme-new", "2.0.0")
+    upload = [clients.tools_bin / "twine", "upload", "--non-interactive",
+              "--repository-url", private_index.url + "/", wheel]
+    assert job.run(*upload, through_run=False).returncode != 0
+
+    result = job.run(*upload)
+
+    assert result.returncode == 0, result.stderr
+    assert (private_index.root / wheel.name).is_file()
+    job.assert_clean(canary)
+
+
+@pytest.fixture
+def git_server(tmp_path: Path, canary: str) -> Iterator[GitServer]:
+    with GitServer(tmp_path / "repos", password=canary, username=USER) as server:
+        server.make_repo("acme-git", {"README": "private\n"})
+        yield server
+
+
+def test_git_clone_gets_the_helper(job: RunJob, git_server: GitServer, canary: str) -> None:
+    job.env.update(PRIVATE_PACKAGES_GIT_URL=git_server.url + "/",
+                   PRIVATE_PACKAGES_GIT_USERNAME=USER,
+                   PRIVATE_PACKAGES_GIT_PASSWORD="${ACME_TOKEN}")
+    clone = ["git", "clone", "-q", f"{git_server.url}/acme-git.git"]
+    assert job.run(*clone, "plain", through_run=False).returncode != 0
+
+    result = job.run(*clone, "via-run")
+
+    assert result.returncode == 0, result.stderr
+    assert (job.project / "via-run" / "README").read_text() == "private\n"
+    assert "extraheader" not in (job.project / "via-run/.git/config").read_text()
+    job.assert_clean(canary)
+
+
+def test_a_variable_the_user_set_wins(job: RunJob, private_index: PrivateIndex,
+                                      clients: Clients) -> None:
+    uv_project(job, private_index, name="acme")
+    job.env["UV_INDEX_ACME_PASSWORD"] = "the-users-own"
+    printed = subprocess.run([str(job.private_packages), "run", "--", str(clients.uv), "run",
+                              "--no-project", "--", "sh", "-c",
+                              'printf "%s|%s" "$UV_INDEX_ACME_USERNAME" '
+                              '"$UV_INDEX_ACME_PASSWORD"'],
+                             cwd=job.project, env=job.env, capture_output=True, text=True,
+                             check=False)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout == "|the-users-own"
+
+
+def test_environment_reaches_the_command_only(job: RunJob, private_index: PrivateIndex,
+                                              clients: Clients) -> None:
+    """The variables are set for the command's process tree, not for the caller."""
+    uv_project(job, private_index, name="acme")
+    before = dict(os.environ)
+    result = job.run(clients.uv, "run", "--no-project", "--", "sh", "-c",
+                     'test -n "$UV_INDEX_ACME_PASSWORD"')
+    assert result.returncode == 0, result.stderr
+    assert dict(os.environ) == before
