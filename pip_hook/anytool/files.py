@@ -1,5 +1,7 @@
 """Small readers for the configuration files of other tools (TOML and INI), forgiving by
-design: a file we cannot read or parse gives nothing, and the tool itself reports it."""
+design: a file we cannot read or parse gives nothing, and the tool itself reports it. A
+cloned project names some of them, so they are read as regular files of bounded size
+(keyring_backend/regular_files.py): a FIFO or `/dev/zero` there never hangs `run`."""
 
 from __future__ import annotations
 
@@ -17,12 +19,21 @@ def read_toml(path: Optional[Path]) -> dict[str, Any]:
         import tomllib
     else:
         import tomli as tomllib
+    text = _read(path)
     try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
+        data: dict[str, Any] = tomllib.loads(text) if text is not None else {}
+    except tomllib.TOMLDecodeError:
         return {}
     return data
+
+
+def _read(path: Path) -> Optional[str]:
+    from keyring_backend.regular_files import UnreadableFile, read_project_file
+
+    try:
+        return read_project_file(path).decode("utf-8")
+    except (UnreadableFile, UnicodeDecodeError):
+        return None
 
 
 def dig(data: Any, *keys: str) -> Any:
@@ -49,9 +60,10 @@ def ini_value(path: Path, section: str, key: str) -> Optional[str]:
     import configparser
 
     parser = configparser.RawConfigParser()
+    text = _read(path)
     try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeDecodeError):
+        parser.read_string(text or "", source=str(path))
+    except configparser.Error:
         return None
     if parser.has_option(section, key):
         return parser.get(section, key).strip() or None

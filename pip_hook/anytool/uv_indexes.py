@@ -18,11 +18,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from keyring_backend.records import record
 
 from .files import config_home, dig, read_toml, tables
+
+if TYPE_CHECKING:
+    from keyring_backend.rules import CredentialRule
+    from keyring_backend.store import CredentialStore
 
 _NAME = re.compile(r"[A-Za-z0-9._-]+")
 
@@ -65,7 +69,7 @@ def configured_indexes(project_file: Optional[Path], env: Mapping[str, str],
             files.append((project_file.parent / "uv.toml", ("index",)))
         files.append((config_home(env) / "uv" / "uv.toml", ("index",)))
     for path, keys in files:
-        for entry in tables(dig(read_toml(path) if path.is_file() else {}, *keys)):
+        for entry in tables(dig(read_toml(path), *keys)):
             name, url = entry.get("name"), entry.get("url")
             if not isinstance(url, str):
                 continue
@@ -87,3 +91,23 @@ def asks_keyring(index: UvIndex) -> bool:
     except ValueError:
         return False
     return has_user or index.authenticate == "always"
+
+
+#: What doctor and scan say about an index `keyring_skips` finds, and the one-line fix.
+SKIP_MESSAGE = ("uv asks a keyring only for an index whose URL names a user or that says "
+                'authenticate = "always", so plain uv never asks for this rule\'s credential')
+SKIP_FIX = ('add authenticate = "always" to its [[tool.uv.index]] table (with '
+            "--keyring-provider subprocess; README \"uv\"), or run uv as `private-packages "
+            "run uv ...`")
+
+
+def keyring_skips(store: CredentialStore, env: Mapping[str, str]
+                  ) -> list[tuple[UvIndex, CredentialRule]]:
+    """Configured indexes a rule covers that uv, run without the wrapper, would never ask
+    a keyring about: uv would go anonymous and stop at the 401."""
+    skips = []
+    for index in configured_indexes(store.config.project_file, env):
+        rule = None if asks_keyring(index) else store.rule_for_service(index.url)
+        if rule is not None:
+            skips.append((index, rule))
+    return skips

@@ -17,7 +17,8 @@ The package: `command` (the CLI: `main`), `targets` (which files, as what: names
 directories, `-r`/`-c` includes), `findings` (a file's findings, masked), `rules` (what
 counts as a credential), `formats` (where each file kind keeps its URLs),
 `keys` (keyed passwords: `.pypirc`, `.netrc`, Dockerfile `ARG`/`ENV`, literal rule
-passwords) and `proposals` (the secret-free form of each finding).
+passwords), `proposals` (the secret-free form of each finding) and `uv_notes` (advice on
+uv indexes plain uv asks no keyring for).
 """
 
 from __future__ import annotations

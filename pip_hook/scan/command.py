@@ -8,8 +8,9 @@ from typing import TextIO
 
 from keyring_backend.errors import EXIT_CONFIG
 
-from .findings import scan_with_count
+from .findings import scan_files
 from .targets import ScanError
+from .uv_notes import uv_notes
 
 USAGE = "usage: pip-private scan [PATH...]"
 
@@ -30,14 +31,16 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             err.write(f"pip-private scan: unknown option {arg}; {USAGE}\n")
             return EXIT_CONFIG
     try:
-        findings, count = scan_with_count(paths or [Path(".")])
+        findings, read = scan_files(paths or [Path(".")])
     except ScanError as exc:
         err.write(f"pip-private scan: {exc}\n")
         return EXIT_CONFIG
     for finding in findings:
         out.write(finding.render() + "\n\n")
+    for note in uv_notes([path for path in read if path.name == "pyproject.toml"]):
+        out.write(note + "\n\n")
     if not findings:
-        out.write(f"no hard-coded credentials in {count} file(s)\n")
+        out.write(f"no hard-coded credentials in {len(read)} file(s)\n")
         return 0
     files = len({f.path for f in findings})
     out.write("a secret that was ever committed stays in git history: revoke or rotate it "

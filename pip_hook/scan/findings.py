@@ -99,13 +99,14 @@ def _masked(text: str, secrets: set[str]) -> str:
 def scan_paths(paths: Sequence[Path]) -> list[Finding]:
     """Findings in `paths` (targets.py says which files). Raises `ScanError` for a path
     that does not exist or cannot be read."""
-    return scan_with_count(paths)[0]
+    return scan_files(paths)[0]
 
 
-def scan_with_count(paths: Sequence[Path]) -> tuple[list[Finding], int]:
-    """Findings and the number of files read: the targets in order, each requirements
-    file followed by the files it includes, every file once."""
+def scan_files(paths: Sequence[Path]) -> tuple[list[Finding], list[Path]]:
+    """Findings and the files read: the targets in order, each requirements file followed
+    by the files it includes, every file once."""
     findings: list[Finding] = []
+    read: list[Path] = []
     seen: set[Path] = set()
     todo = list(reversed(list(targets(paths))))
     while todo:
@@ -114,8 +115,9 @@ def scan_with_count(paths: Sequence[Path]) -> tuple[list[Finding], int]:
         if key in seen:
             continue
         seen.add(key)
+        read.append(path)
         text = read_text(path)
         findings += scan_text(text, kind, path)
         if kind == "requirements":
             todo += reversed([(p, "requirements") for p in includes(text, path)])
-    return findings, len(seen)
+    return findings, read

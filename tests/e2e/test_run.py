@@ -206,3 +206,27 @@ def test_environment_reaches_the_command_only(job: RunJob, private_index: Privat
                      'test -n "$UV_INDEX_ACME_PASSWORD"')
     assert result.returncode == 0, result.stderr
     assert dict(os.environ) == before
+
+
+def test_uv_without_run_doctor_and_scan_name_the_fix(
+        job: RunJob, private_index: PrivateIndex, canary: str, clients: Clients) -> None:
+    """Plain uv asks no keyring for a plain [[tool.uv.index]]: doctor and scan say so and
+    give the line that fixes it; with it, uv's subprocess provider and a keyring CLI that
+    has the backend (README "uv") lock without the wrapper."""
+    uv_project(job, private_index, name="acme")
+    for verb in ("doctor", "scan"):
+        result = job.run(job.private_packages, verb, *(["--no-probe"] if verb == "doctor"
+                                                        else []), through_run=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "uv index 'acme'" in result.stdout
+        assert 'add authenticate = "always" to its [[tool.uv.index]] table' in result.stdout
+
+    pyproject = job.project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'authenticate = "always"\n')
+    job.env["PATH"] = f"{clients.tools_bin}:{job.env['PATH']}"  # `keyring` with the backend
+    result = job.run(clients.uv, "lock", "--keyring-provider", "subprocess",
+                     through_run=False)
+    assert result.returncode == 0, result.stderr
+    doctor = job.run(job.private_packages, "doctor", "--no-probe", through_run=False)
+    assert "uv index" not in doctor.stdout
+    job.assert_clean(canary)

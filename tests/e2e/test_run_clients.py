@@ -24,18 +24,15 @@ import pytest
 
 from support.pypi_server import PrivateIndex
 from support.wheels import build_wheel, source_tree
-from tests.conftest import BIN, PROJECT, Clients, shared_venv
+from tests.conftest import BIN, Clients, locked_venv
 from tests.run_job import RunJob, make_run_job
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clients]
 
 
-def client_bin(factory: pytest.TempPathFactory, name: str, *, seed: bool = False) -> Path:
-    """The venv of requirements/clients/run-NAME.in, built once per test run."""
-    # TODO(fresh-machine): `locked_venv(factory, f"run-{name}")` once it is on main.
-    spec = PROJECT / "requirements" / "clients" / f"run-{name}.in"
-    packages = [line.split("#")[0].strip() for line in spec.read_text().splitlines()]
-    return shared_venv(factory, f"run-{name}", *filter(None, packages), seed=seed)
+def client_bin(factory: pytest.TempPathFactory, name: str) -> Path:
+    """The venv of requirements/clients/run-NAME.in (its lock), built once per test run."""
+    return locked_venv(factory, f"run-{name}")
 
 
 @pytest.fixture
