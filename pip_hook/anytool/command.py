@@ -177,7 +177,7 @@ def _secrets(plan: Plan) -> list[tuple[str, str]]:
     environment (cheap to read here; a process underneath may resolve it itself)."""
     found = [(c.username, c.password.reveal()) for c in plan.credentials]
     for rule in plan.store.config.rules.rules:
-        if "${" in rule.password and all(kind == "env" for kind in _kinds(rule.password)):
+        if all(kind == "env" for kind in _kinds(rule.password)):  # a literal too
             try:
                 credential = plan.store.resolve(rule)
             except UnresolvedReference:

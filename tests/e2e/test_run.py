@@ -230,3 +230,17 @@ def test_uv_without_run_doctor_and_scan_name_the_fix(
     doctor = job.run(job.private_packages, "doctor", "--no-probe", through_run=False)
     assert "uv index" not in doctor.stdout
     job.assert_clean(canary)
+
+
+def test_uv_lock_with_an_unnamed_index_keeps_the_lock_clean(
+        job: RunJob, private_index: PrivateIndex, canary: str, clients: Clients) -> None:
+    """The credential of an index given by URL travels as userinfo in UV_DEFAULT_INDEX;
+    uv writes the URL into uv.lock without it."""
+    job.env.pop("UV_NO_CONFIG")
+    job.write("pyproject.toml", '[project]\nname = "app"\nversion = "0.1.0"\n'
+                                'requires-python = ">=3.9"\ndependencies = ["acme-internal"]\n')
+    result = job.run(clients.uv, "lock", "--default-index", private_index.simple_url)
+    assert result.returncode == 0, result.stderr
+    lock = (job.project / "uv.lock").read_text()
+    assert f'registry = "{private_index.simple_url}"' in lock
+    job.assert_clean(canary)
