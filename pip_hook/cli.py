@@ -52,13 +52,21 @@ verbs:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    return console(_dispatch, argv, "pip-private")
+
+
+def console(dispatch: Callable[[list[str]], int], argv: Optional[Sequence[str]],
+            program: str) -> int:
+    """Run a console script's `dispatch`: our own errors as one line and their exit code,
+    Ctrl-C as 130, a reader that left the pipe (`| head`) as success. `argv` None means
+    the real console script (sys.argv, and a fast exit)."""
     if argv is None:
         open_standard_fds()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        code = _dispatch(args)
+        code = dispatch(args)
     except PrivatePackagesError as exc:
-        code = error(str(exc), exc.exit_code)
+        code = error(str(exc), exc.exit_code, program=program)
     except KeyboardInterrupt:
         code = 130
     except BrokenPipeError:  # `pip-private render | head`: the reader left, not an error
@@ -107,8 +115,9 @@ def silence_stdout() -> None:
     os.close(devnull)
 
 
-def error(message: str, code: int = EXIT_CONFIG, stream: Optional[TextIO] = None) -> int:
-    print(f"pip-private: error: {message}", file=stream or sys.stderr)
+def error(message: str, code: int = EXIT_CONFIG, stream: Optional[TextIO] = None, *,
+          program: str = "pip-private") -> int:
+    print(f"{program}: error: {message}", file=stream or sys.stderr)
     return code
 
 

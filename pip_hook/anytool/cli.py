@@ -27,24 +27,9 @@ render, doctor, scan, pin, preset, trust
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from pip_hook.cli import exit_now, open_standard_fds, silence_stdout
+    from pip_hook.cli import console
 
-    if argv is None:
-        open_standard_fds()
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        code = _dispatch(args)
-    except PrivatePackagesError as exc:
-        print(f"private-packages: error: {exc}", file=sys.stderr)
-        code = exc.exit_code
-    except KeyboardInterrupt:
-        code = 130
-    except BrokenPipeError:  # `private-packages run --print-env ... | head`
-        silence_stdout()
-        code = 0
-    if argv is None:
-        exit_now(code)
-    return code
+    return console(_dispatch, argv, "private-packages")
 
 
 def _dispatch(args: list[str]) -> int:

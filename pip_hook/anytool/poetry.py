@@ -51,13 +51,13 @@ def plan_poetry(plan: Plan) -> None:
             claims.setdefault(stem, []).append((name, url, rule))
     for stem, entries in claims.items():
         rules = {rule for _, _, rule in entries}
-        rule = next(iter(rules))
-        if rule is None:
-            continue
-        if len(rules) > 1:
+        if len(rules) > 1:  # uncovered (None) or another rule: either would get this one
             names = ", ".join(sorted({name for name, _, _ in entries}))
             plan.warnings.append(f"poetry sources {names} share {stem}_*, but not one "
                                  "credential rule; not setting it (rename one source)")
+            continue
+        rule = rules.pop()
+        if rule is None:
             continue
         name, url, _ = entries[0]
         if not plan.user_set(f"POETRY_PYPI_TOKEN_{name.upper()}"):

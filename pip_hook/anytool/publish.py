@@ -27,15 +27,14 @@ _TEST_PYPI = "https://test.pypi.org/legacy/"
 
 def plan_twine(plan: Plan) -> None:
     inv = plan.invocation
-    if inv.subcommand not in ("upload", "register") or \
-            inv.option("-u", "--username", "-p", "--password") or \
-            plan.user_set("TWINE_USERNAME", "TWINE_PASSWORD"):
+    name = _repository(plan, ("-u", "--username", "-p", "--password"),
+                       ("TWINE_USERNAME", "TWINE_PASSWORD"), ("-r", "--repository"),
+                       "TWINE_REPOSITORY", "pypi")
+    if inv.subcommand not in ("upload", "register") or name is None:
         return
     url = next(iter(inv.option("--repository-url")), None) or plan.env.get(
         "TWINE_REPOSITORY_URL")
     if not url:
-        name = next(iter(inv.option("-r", "--repository")), None) or plan.env.get(
-            "TWINE_REPOSITORY") or "pypi"
         config = next(iter(inv.option("--config-file")), None)
         pypirc = Path(config) if config else Path(plan.env.get("HOME") or Path.home(),
                                                     ".pypirc")
@@ -45,12 +44,11 @@ def plan_twine(plan: Plan) -> None:
 
 
 def plan_hatch_publish(plan: Plan) -> None:
-    inv = plan.invocation
-    if inv.option("-u", "--user", "-a", "--auth") or \
-            plan.user_set("HATCH_INDEX_USER", "HATCH_INDEX_AUTH"):
+    repo = _repository(plan, ("-u", "--user", "-a", "--auth"),
+                       ("HATCH_INDEX_USER", "HATCH_INDEX_AUTH"), ("-r", "--repo"),
+                       "HATCH_INDEX_REPO", "main")
+    if repo is None:
         return
-    repo = next(iter(inv.option("-r", "--repo")), None) or plan.env.get(
-        "HATCH_INDEX_REPO") or "main"
     url: Optional[str] = repo if "://" in repo else {
         "main": PYPI_UPLOAD, "test": _TEST_PYPI}.get(repo)
     if "://" not in repo:
@@ -63,12 +61,11 @@ def plan_hatch_publish(plan: Plan) -> None:
 
 
 def plan_pdm_publish(plan: Plan) -> None:
-    inv = plan.invocation
-    if inv.option("-u", "--username", "-P", "--password") or \
-            plan.user_set("PDM_PUBLISH_USERNAME", "PDM_PUBLISH_PASSWORD"):
+    repo = _repository(plan, ("-u", "--username", "-P", "--password"),
+                       ("PDM_PUBLISH_USERNAME", "PDM_PUBLISH_PASSWORD"), ("-r", "--repository"),
+                       "PDM_PUBLISH_REPO", "pypi")
+    if repo is None:
         return
-    repo = next(iter(inv.option("-r", "--repository")), None) or plan.env.get(
-        "PDM_PUBLISH_REPO") or "pypi"
     url: Optional[str] = repo if "://" in repo else None
     if url is None:
         project = plan.store.config.project_file
@@ -81,6 +78,18 @@ def plan_pdm_publish(plan: Plan) -> None:
         else:
             url = {"pypi": PYPI_UPLOAD, "testpypi": _TEST_PYPI}.get(repo)
     _publish(plan, url, "PDM_PUBLISH_USERNAME", "PDM_PUBLISH_PASSWORD", "pdm publish")
+
+
+def _repository(plan: Plan, credential_options: tuple[str, ...],
+                credential_variables: tuple[str, ...], repository_options: tuple[str, ...],
+                repository_variable: str, default: str) -> Optional[str]:
+    """The repository (a name or a URL) the tool publishes to, or None when the user gave
+    a username or password themselves (their choice: nothing is set)."""
+    inv = plan.invocation
+    if inv.option(*credential_options) or plan.user_set(*credential_variables):
+        return None
+    return next(iter(inv.option(*repository_options)), None) or plan.env.get(
+        repository_variable) or default
 
 
 def _publish(plan: Plan, url: Optional[str], username_var: str, password_var: str,

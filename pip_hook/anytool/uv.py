@@ -80,13 +80,13 @@ def named_credentials(plan: Plan, indexes: list[UvIndex]) -> None:
                 (index, plan.rule_for(index.url)))
     for variable, entries in by_variable.items():
         rules = {rule for _, rule in entries}
-        rule = next(iter(rules))
-        if rule is None:
-            continue
-        if len(rules) > 1:
+        if len(rules) > 1:  # uncovered (None) or another rule: either would get this one
             names = ", ".join(sorted({index.name or "" for index, _ in entries}))
             plan.warnings.append(f"uv indexes {names} share UV_INDEX_{variable}_*, but not "
                                  "one credential rule; not setting it (rename one index)")
+            continue
+        rule = rules.pop()
+        if rule is None:
             continue
         index = entries[0][0]
         plan.set_credential(f"UV_INDEX_{variable}_USERNAME", f"UV_INDEX_{variable}_PASSWORD",
