@@ -244,3 +244,26 @@ def test_uv_lock_with_an_unnamed_index_keeps_the_lock_clean(
     lock = (job.project / "uv.lock").read_text()
     assert f'registry = "{private_index.simple_url}"' in lock
     job.assert_clean(canary)
+
+
+def test_a_terminal_stays_a_terminal_and_masked(job: RunJob, canary: str) -> None:
+    """On a terminal the command sees a tty (a pty behind the masker), so tools keep their
+    colours; a token it prints is still masked."""
+    import pty
+
+    from tests.terminal import read_pty
+
+    main, tty = pty.openpty()
+    script = 'test -t 1 && test -t 2 && printf "\\033[31mred %s\\033[0m\\n" "$ACME_TOKEN"'
+    proc = subprocess.Popen([str(job.private_packages), "run", "--", "sh", "-c", script],
+                            cwd=job.project, env=job.env, stdin=tty, stdout=tty, stderr=tty,
+                            close_fds=True)
+    os.close(tty)
+    shown = bytearray()
+    read_pty(main, shown)
+    os.close(main)
+    assert proc.wait(timeout=60) == 0
+    text = shown.decode(errors="replace")
+    assert "\x1b[31mred ****\x1b[0m" in text, text
+    job.outputs.append(text)
+    job.assert_clean(canary)
