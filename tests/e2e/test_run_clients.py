@@ -95,7 +95,9 @@ priority = "primary"
     (package / "pyproject.toml").write_text('[project]\nname = "acme-new"\nversion = "2.0.0"\n')
     wheel = build_wheel(package / "dist", "acme-new", "2.0.0")
     job.env["POETRY_REPOSITORIES_ACME_URL"] = private_index.url + "/"
-    published = job.run("poetry", "publish", "-r", "acme", cwd=package)
+    assert job.run("poetry", "publish", "-r", "acme", "-n", cwd=package,
+                   through_run=False).returncode != 0
+    published = job.run("poetry", "publish", "-r", "acme", "-n", cwd=package)
     assert published.returncode == 0, published.stdout + published.stderr
     assert (private_index.root / wheel.name).is_file()
     job.assert_clean(canary)
@@ -132,7 +134,9 @@ distribution = false
     assert list(job.project.glob(".venv/lib/python*/site-packages/acme_internal"))
 
     wheel = build_wheel(job.project / "dist", "acme-new", "2.0.0")
-    published = job.run("pdm", "publish", "--no-build", "-r", private_index.url + "/")
+    publish = ["pdm", "publish", "--no-build", "-r", private_index.url + "/"]
+    assert job.run(*publish, through_run=False).returncode != 0
+    published = job.run(*publish)
     assert published.returncode == 0, published.stdout + published.stderr
     assert (private_index.root / wheel.name).is_file()
     job.assert_clean(canary)
