@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Callable, Optional, TextIO
 
-from keyring_backend.errors import EXIT_CONFIG, ConfigError, UnresolvedReference
+from keyring_backend.errors import EXIT_CONFIG, ConfigError, PrivatePackagesError
 from keyring_backend.secret import MASK, secret_forms
 from keyring_backend.store import CredentialStore
 
@@ -180,14 +180,13 @@ def _secrets(plan: Plan) -> list[tuple[str, str]]:
         if all(kind == "env" for kind in _kinds(rule.password)):  # a literal too
             try:
                 credential = plan.store.resolve(rule)
-            except UnresolvedReference:
+            except PrivatePackagesError:  # missing or malformed: the command may not need it
                 continue
             found.append((credential.username, credential.password.reveal()))
     return found
 
 
 def _kinds(text: str) -> list[str]:
-    from keyring_backend.errors import PrivatePackagesError
     from keyring_backend.references import parse_template
 
     try:
