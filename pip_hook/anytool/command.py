@@ -165,8 +165,9 @@ def _run(plan: Plan, err: TextIO) -> int:
     needles = sorted({form for username, password in _secrets(plan)
                       for form in secret_forms(password, username)}, key=len, reverse=True)
     try:
+        # die_with_us: killed with SIGKILL, we could no longer mask what it prints.
         return run_masked(plan.argv, env=plan.environment(),
-                          masker_factory=lambda: Masker(needles))
+                          masker_factory=lambda: Masker(needles), die_with_us=True)
     except OSError as exc:
         err.write(f"private-packages: cannot run {plan.argv[0]}: {exc.strerror}\n")
         return EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_NOT_EXECUTABLE
