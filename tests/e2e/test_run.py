@@ -129,6 +129,24 @@ def test_sigterm_reaches_the_command(job: RunJob) -> None:
     assert proc.wait(timeout=60) == 42
 
 
+def test_the_command_stops_when_run_is_killed(job: RunJob) -> None:
+    """SIGKILL leaves nobody to mask the command's output: it gets SIGINT from the kernel
+    (parent_death.py)."""
+    ready, stopped = job.root / "ready", job.root / "stopped"
+    proc = subprocess.Popen([str(job.private_packages), "run", "--", "sh", "-c",
+                             f'trap "touch {stopped}; exit 0" INT; touch {ready}; '
+                             "while :; do sleep 0.1; done"], cwd=job.project, env=job.env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(timeout=60)
+    while not stopped.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stopped.exists()
+
+
 def test_pip_of_a_fresh_venv_without_keyring(job: RunJob, private_index: PrivateIndex,
                                              canary: str) -> None:
     """A venv's bundled pip, no keyring in it (as tox, nox and pipenv make them): the
