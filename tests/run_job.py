@@ -1,7 +1,7 @@
 """`private-packages run` driving real tools, shared by the run test files: a project dir,
 an environment with the token only in `ACME_TOKEN` and the rule in env-defined variables
 (the user's own layer, which trust never withholds), and a runner that samples the argv of
-every process while a command runs."""
+every process the command starts (tests/processes.py) while it runs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Optional
 
 from support.pypi_server import PrivateIndex
-from tests.argv_watch import argv_text, watch_argv
 from tests.conftest import Clients
 from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.processes import ArgvSampler
 
 USER = "deploy-bot"
 
@@ -24,7 +24,7 @@ class RunJob:
     project: Path
     env: dict[str, str]
     private_packages: Path
-    argv_seen: set[bytes] = field(default_factory=set)
+    argv_seen: set[str] = field(default_factory=set)
     outputs: list[str] = field(default_factory=list)
 
     def run(self, *argv: str | Path, through_run: bool = True, timeout: float = 300,
@@ -33,11 +33,13 @@ class RunJob:
         words = [str(a) for a in argv]
         if through_run:
             words = [str(self.private_packages), "run", "--", *words]
-        with watch_argv() as seen:
-            result = subprocess.run(words, cwd=cwd or self.project, env=env or self.env,
+        with ArgvSampler() as sampler:
+            result = subprocess.run(words, cwd=cwd or self.project,
+                                    env={**(env or self.env), **sampler.env},
                                     capture_output=True, text=True, timeout=timeout,
                                     check=False, stdin=subprocess.DEVNULL)
-        self.argv_seen |= seen
+        assert sampler.seen, "the sampler saw no process of this command"
+        self.argv_seen |= sampler.seen
         self.outputs += [result.stdout, result.stderr]
         return result
 
@@ -51,7 +53,7 @@ class RunJob:
         """The token is nowhere: outputs, every process's argv, any file under the test's
         directory (project, lock files, venvs, HOME, caches, temp dir)."""
         assert_not_in_texts(secret, {"output": "\n".join(self.outputs),
-                                     "argv": argv_text(self.argv_seen)}, username=USER)
+                                     "argv": "\n".join(self.argv_seen)}, username=USER)
         assert assert_not_in_files(secret, [self.root], username=USER) > 0
 
 
