@@ -38,7 +38,6 @@ class RunJob:
                                     env={**(env or self.env), **sampler.env},
                                     capture_output=True, text=True, timeout=timeout,
                                     check=False, stdin=subprocess.DEVNULL)
-        assert sampler.seen, "the sampler saw no process of this command"
         self.argv_seen |= sampler.seen
         self.outputs += [result.stdout, result.stderr]
         return result
@@ -52,6 +51,9 @@ class RunJob:
     def assert_clean(self, secret: str) -> None:
         """The token is nowhere: outputs, every process's argv, any file under the test's
         directory (project, lock files, venvs, HOME, caches, temp dir)."""
+        # A command that fails in milliseconds may end between two samples; the scenario
+        # as a whole must have been seen.
+        assert self.argv_seen, "the sampler saw no process of this scenario"
         assert_not_in_texts(secret, {"output": "\n".join(self.outputs),
                                      "argv": "\n".join(self.argv_seen)}, username=USER)
         assert assert_not_in_files(secret, [self.root], username=USER) > 0
