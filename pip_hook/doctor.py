@@ -135,17 +135,12 @@ class Doctor:
             report.add(dr.RULES, rule_item(self.store, rule, report))
         for rule in config.withheld:  # listed, never resolved: probes go out anonymously
             report.add(dr.RULES, dr.withheld_item(rule))
-        self.check_uv_indexes()
-        self.check_indexes(options)
-
-    def check_uv_indexes(self) -> None:
-        """Advice only (exit code unchanged): indexes plain uv would ask no keyring for."""
         from .anytool.uv_indexes import SKIP_FIX, SKIP_MESSAGE, keyring_skips
 
-        for index, rule in keyring_skips(self.store, self.env):
-            self.report.add(dr.INDEXES, dr.Item(
-                dr.NOTE, f"uv index '{index.name}' ({shown_url(index.url)}, {index.origin}; "
-                f"rule {rule.origin}): {SKIP_MESSAGE}", SKIP_FIX))
+        for index, rule in keyring_skips(self.store, self.env):  # advice: exit code unchanged
+            shown = f"uv index '{index.name}' ({shown_url(index.url)}; rule {rule.origin})"
+            report.add(dr.INDEXES, dr.Item(dr.NOTE, f"{shown}: {SKIP_MESSAGE}", SKIP_FIX))
+        self.check_indexes(options)
 
     def check_arguments(self, args: Sequence[str]) -> None:
         for number, part in enumerate(command_args("install", args), start=1):
