@@ -47,7 +47,6 @@ def _dispatch(args: list[str]) -> int:
         return run_command(args[1:], sys.stdout, sys.stderr)
     from pip_hook.cli import VERBS
 
-    # TRUST(#11): `trust` comes through VERBS once pip_hook's trust main is registered there.
     verb = VERBS.get(args[0])
     if verb is None:
         raise PrivatePackagesError(f"unknown command {args[0]!r}; "

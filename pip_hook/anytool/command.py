@@ -70,11 +70,9 @@ def run_command(args: Sequence[str], out: TextIO, err: TextIO) -> int:
 
 
 def untrusted_notice(store: CredentialStore) -> Optional[str]:
-    """The line `run` prints before a command whose project's rules are withheld."""
-    # TRUST(#11): when Config carries the trust verdict, return its one line here, e.g.
-    # "<file> is not trusted: its rules send nothing; `private-packages trust` trusts it".
-    del store
-    return None
+    """The line `run` prints before a command whose project's rules are withheld (the core
+    withholds them: `Config.rules` never holds one, so nothing of theirs is injected)."""
+    return store.config.untrusted_notice()
 
 
 def write_plan(plan: Plan, words: Sequence[str], out: TextIO) -> None:

@@ -285,3 +285,40 @@ def test_a_terminal_stays_a_terminal_and_masked(job: RunJob, canary: str) -> Non
     assert "\x1b[31mred ****\x1b[0m" in text, text
     job.outputs.append(text)
     job.assert_clean(canary)
+
+
+def test_an_untrusted_project_gets_nothing_and_is_told_why(
+        job: RunJob, private_index: PrivateIndex, canary: str, clients: Clients) -> None:
+    """The rule is the project's own: until the user trusts the project, `run` still runs
+    the command but injects nothing the project chose, after one line saying so."""
+    for part in ("URL", "USERNAME", "PASSWORD"):
+        del job.env[f"PRIVATE_PACKAGES_ACME_{part}"]
+    uv_project(job, private_index, name="acme")
+    pyproject = job.project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("dependencies = []", 'dependencies = '
+                                                       '["acme-internal"]') + f"""
+[[tool.private-packages.credentials]]
+url = "{private_index.url}/"
+username = "{USER}"
+password = "${{ACME_TOKEN}}"
+""")
+    printed = subprocess.run([str(job.private_packages), "run", "--print-env", "--",
+                              str(clients.uv), "lock"], cwd=job.project, env=job.env,
+                             capture_output=True, text=True, check=False)
+    assert "UV_INDEX_ACME" not in printed.stdout
+
+    result = job.run(clients.uv, "lock")
+
+    assert result.returncode != 0  # uv got nothing, and said so with a 401
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("private-packages: ") and "is not trusted" in first
+    assert f"trust {job.project}" in first
+    assert not any(r.authorized for r in private_index.requests)
+
+    trusted = job.run(job.private_packages, "trust", "--yes", through_run=False)
+    assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+    after = job.run(clients.uv, "lock")
+    assert after.returncode == 0, after.stderr
+    assert "is not trusted" not in after.stderr
+    job.outputs += [printed.stdout, printed.stderr]
+    job.assert_clean(canary)
