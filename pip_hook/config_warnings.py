@@ -1,4 +1,4 @@
-"""pip-private's warnings about the configuration, one line each, once per process.
+"""The CLIs' warnings about the configuration, one line each, once per process.
 
 A broken layer or rule is left out and the rest still works (keyring_backend/config), so
 pip-private warns and goes on: refusing to run because of an unrelated typo would take
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from keyring_backend.config import Config
 
 
-def warn_about(config: Config, stream: Optional[TextIO] = None) -> None:
+def warn_about(config: Config, stream: Optional[TextIO] = None,
+               prog: str = "pip-private") -> None:
     from keyring_backend.notices import first_time
 
     lines = [str(error) for error in config.errors]
@@ -25,4 +26,4 @@ def warn_about(config: Config, stream: Optional[TextIO] = None) -> None:
         lines.append(notice)
     for line in lines:
         if first_time(line):
-            print(f"pip-private: warning: {line}", file=stream or sys.stderr)
+            print(f"{prog}: warning: {line}", file=stream or sys.stderr)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Callable, Optional, TextIO
+from typing import Callable, TextIO
 
 from keyring_backend.errors import EXIT_CONFIG, ConfigError, PrivatePackagesError
 from keyring_backend.secret import MASK, secret_forms
 from keyring_backend.store import CredentialStore
 
+from ..config_warnings import warn_about
 from .plan import Plan
 from .tools import identify
 
@@ -53,11 +54,9 @@ def run_command(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         return EXIT_CONFIG
     cwd = Path.cwd()
     store = CredentialStore(os.environ, cwd)
-    if store.config.errors:
-        raise store.config.errors[0]
-    notice = untrusted_notice(store)
-    if notice:
-        err.write(f"private-packages: {notice}\n")
+    # A broken layer is one warning and left out, an untrusted project's rules one line
+    # saying how to trust it: the command still runs with what remains (DESIGN.md).
+    warn_about(store.config, err, prog="private-packages")
     plan = Plan(store, os.environ, cwd, identify(words), words, resolve=not print_env)
     PLANNERS.get(_key(plan), _generic)(plan)
     _git(plan)
@@ -67,12 +66,6 @@ def run_command(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         write_plan(plan, words, out)
         return 0
     return _run(plan, err)
-
-
-def untrusted_notice(store: CredentialStore) -> Optional[str]:
-    """The line `run` prints before a command whose project's rules are withheld (the core
-    withholds them: `Config.rules` never holds one, so nothing of theirs is injected)."""
-    return store.config.untrusted_notice()
 
 
 def write_plan(plan: Plan, words: Sequence[str], out: TextIO) -> None:

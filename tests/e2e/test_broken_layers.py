@@ -108,3 +108,29 @@ def test_pip_private_render_and_install_keep_working(
     assert (target / "acme_internal").is_dir()
     assert any(r.authorized for r in private_index.requests)
     assert_one_clean_warning(install.stderr, name, canary)
+
+
+def test_private_packages_run_still_injects_env_rules(
+        broken: tuple[str, dict[str, str]], tmp_path: Path, canary: str,
+        private_index: PrivateIndex) -> None:
+    """`private-packages run` warns about the broken layer and still hands the command the
+    env rule's credential: a real twine upload to the covered index (401 mode)."""
+    from support.wheels import build_wheel
+
+    name, env = broken
+    env = {**env, "PRIVATE_PACKAGES_ENV_URL": private_index.url,
+           "PRIVATE_PACKAGES_ENV_USERNAME": "deploy-bot"}
+    wheel = build_wheel(tmp_path / "dist", "acme-uploaded", "1.0.0")
+    twine = [str(BIN / "twine"), "upload", "--non-interactive", "--repository-url",
+             private_index.url, str(wheel)]
+    shown = run([str(BIN / "private-packages"), "run", "--print-env", *twine], env,
+                tmp_path, eacces=name == "eacces")
+    assert shown.returncode == 0, shown.stderr
+    assert "TWINE_PASSWORD=****" in shown.stdout
+    assert_one_clean_warning(shown.stderr, name, canary)
+    upload = run([str(BIN / "private-packages"), "run", "--", *twine], env, tmp_path,
+                 eacces=name == "eacces")
+    assert upload.returncode == 0, upload.stdout + upload.stderr
+    assert_one_clean_warning(upload.stderr, name, canary)
+    assert any(r.authorized and r.method == "POST" for r in private_index.requests)
+    assert_not_in_texts(canary, {"stdout": shown.stdout + upload.stdout})
