@@ -214,16 +214,21 @@ url = "{private_index.simple_url}"
 
 # --------------------------------------------------------------------------- pip-tools
 
-def test_pip_compile_and_pip_sync(job: RunJob, private_index: PrivateIndex, canary: str,
-                                  tmp_path_factory: pytest.TempPathFactory) -> None:
-    with_tool(job, client_bin(tmp_path_factory, "pip-tools"))
-    job.write("requirements.in", f"--index-url {private_index.simple_url}\nacme-internal\n")
-    target = job.project / "target"
+def pip_sync_target(target: Path) -> Path:
+    """A venv with pip alone for `pip-sync --python-executable` to fill."""
     subprocess.run([str(BIN / "uv"), "venv", "-q", str(target)], check=True)
     # pip-sync wants a recent pip in the target: from the cache the client venvs filled.
     subprocess.run([str(BIN / "uv"), "pip", "install", "-q", "--offline", "--python",
                     str(target / "bin/python"), "pip"], check=True,
                    env={k: v for k, v in os.environ.items() if k != "UV_NO_CONFIG"})
+    return target
+
+
+def test_pip_compile_and_pip_sync(job: RunJob, private_index: PrivateIndex, canary: str,
+                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    with_tool(job, client_bin(tmp_path_factory, "pip-tools"))
+    job.write("requirements.in", f"--index-url {private_index.simple_url}\nacme-internal\n")
+    target = pip_sync_target(job.project / "target")
     assert job.run("pip-compile", "-q", "requirements.in", through_run=False).returncode != 0
 
     compiled = job.run("pip-compile", "-q", "requirements.in")
