@@ -14,15 +14,14 @@ Marker `clients`, like tests/e2e/test_run_clients.py.
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from support.pypi_server import PrivateIndex
 from support.wheels import build_wheel
+from tests.client_projects import kedro_project, pdm_project, pip_sync_target
 from tests.conftest import Clients, locked_venv
-from tests.e2e.test_run_clients import micropackage_sdist, pip_sync_target
 from tests.run_job import USER, RunJob, make_run_job
 from tests.venvs import build_locked_venv
 
@@ -65,23 +64,7 @@ def test_pdm_with_a_trusted_project_rule(job: RunJob, clients: Clients,
     with_tool(job, tool_venv(clients, tmp_path_factory, "pdm"))
     for key in ENV_RULE:  # the rule is the project's own
         del job.env[key]
-    job.env.update(PDM_CHECK_UPDATE="false", PDM_IGNORE_SAVED_PYTHON="1",
-                   PDM_PYTHON=sys.executable)
-    job.write("pyproject.toml", f"""\
-[project]
-name = "app"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = []
-
-[[tool.pdm.source]]
-name = "acme"
-url = "{private_index.simple_url}"
-verify_ssl = false
-
-[tool.pdm]
-distribution = false
-
+    pdm_project(job, private_index, f"""
 [[tool.private-packages.credentials]]
 url = "{private_index.url}/"
 username = "{USER}"
@@ -174,16 +157,10 @@ def test_pip_tools_under_no_input_need_a_keyring_provider(
 def test_kedro_micropkg_pull(job: RunJob, clients: Clients, private_index: PrivateIndex,
                              canary: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     with_tool(job, tool_venv(clients, tmp_path_factory, "kedro"))
-    micropackage_sdist(private_index.root)
+    pull = kedro_project(job, private_index)
     pypi = job.root / "pypi"  # an empty index where PyPI would be: offline
     pypi.mkdir()
-    job.env.update(KEDRO_DISABLE_TELEMETRY="true", PIP_INDEX_URL=pypi.as_uri(),
-                   PIP_EXTRA_INDEX_URL=private_index.simple_url)
-    job.write("pyproject.toml", '[tool.kedro]\npackage_name = "demo"\nproject_name = "demo"\n'
-                                'kedro_init_version = "0.19.15"\nsource_dir = "src"\n')
-    job.write("src/demo/__init__.py", "")
-    job.write("src/demo/settings.py", "")
-    pull = ("kedro", "micropkg", "pull", "acme-pipeline==0.1.0")
+    job.env.update(PIP_INDEX_URL=pypi.as_uri(), PIP_EXTRA_INDEX_URL=private_index.simple_url)
     assert job.run(*pull, through_run=False, env=without_rule(job)).returncode != 0
 
     result = job.run(*pull, through_run=False)

@@ -13,18 +13,15 @@ quick run; `./dev test` and .ci/run run them.
 
 from __future__ import annotations
 
-import io
-import os
-import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
 
 from support.pypi_server import PrivateIndex
-from support.wheels import build_wheel, source_tree
-from tests.conftest import BIN, Clients, locked_venv
+from support.wheels import build_wheel
+from tests.client_projects import kedro_project, pdm_project, pip_sync_target
+from tests.conftest import Clients, locked_venv
 from tests.run_job import RunJob, make_run_job
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clients]
@@ -108,23 +105,7 @@ priority = "primary"
 def test_pdm_add_lock_install_publish(job: RunJob, private_index: PrivateIndex, canary: str,
                                       tmp_path_factory: pytest.TempPathFactory) -> None:
     with_tool(job, client_bin(tmp_path_factory, "pdm"))
-    job.env.update(PDM_CHECK_UPDATE="false", PDM_IGNORE_SAVED_PYTHON="1",
-                   PDM_PYTHON=sys.executable)
-    job.write("pyproject.toml", f"""\
-[project]
-name = "app"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = []
-
-[[tool.pdm.source]]
-name = "acme"
-url = "{private_index.simple_url}"
-verify_ssl = false
-
-[tool.pdm]
-distribution = false
-""")
+    pdm_project(job, private_index)
     assert job.run("pdm", "add", "acme-internal", through_run=False).returncode != 0
 
     for command in (["add", "acme-internal"], ["lock"], ["install"]):
@@ -214,16 +195,6 @@ url = "{private_index.simple_url}"
 
 # --------------------------------------------------------------------------- pip-tools
 
-def pip_sync_target(target: Path) -> Path:
-    """A venv with pip alone for `pip-sync --python-executable` to fill."""
-    subprocess.run([str(BIN / "uv"), "venv", "-q", str(target)], check=True)
-    # pip-sync wants a recent pip in the target: from the cache the client venvs filled.
-    subprocess.run([str(BIN / "uv"), "pip", "install", "-q", "--offline", "--python",
-                    str(target / "bin/python"), "pip"], check=True,
-                   env={k: v for k, v in os.environ.items() if k != "UV_NO_CONFIG"})
-    return target
-
-
 def test_pip_compile_and_pip_sync(job: RunJob, private_index: PrivateIndex, canary: str,
                                   tmp_path_factory: pytest.TempPathFactory) -> None:
     with_tool(job, client_bin(tmp_path_factory, "pip-tools"))
@@ -288,33 +259,11 @@ def check(session):
 
 # ------------------------------------------------------------------------------ kedro
 
-def micropackage_sdist(root: Path) -> Path:
-    """What `kedro micropkg package` uploads: an sdist with one package, buildable offline
-    (kedro reads its metadata through an isolated build)."""
-    files = dict(source_tree("acme-pipeline", "0.1.0"))
-    files["acme_pipeline/__init__.py"] = '"""A private micro-package."""\n'
-    files["acme_pipeline/pipeline.py"] = "def create_pipeline(**kwargs):\n    return None\n"
-    files["PKG-INFO"] = "Metadata-Version: 2.1\nName: acme-pipeline\nVersion: 0.1.0\n"
-    path = root / "acme_pipeline-0.1.0.tar.gz"
-    with tarfile.open(path, "w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"acme_pipeline-0.1.0/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
-
-
 def test_kedro_micropkg_pull(job: RunJob, private_index: PrivateIndex, canary: str,
                              tmp_path_factory: pytest.TempPathFactory) -> None:
     with_tool(job, client_bin(tmp_path_factory, "kedro"))
-    micropackage_sdist(private_index.root)
-    job.env.update(KEDRO_DISABLE_TELEMETRY="true", PIP_INDEX_URL=private_index.simple_url)
-    job.write("pyproject.toml", '[tool.kedro]\npackage_name = "demo"\nproject_name = "demo"\n'
-                                'kedro_init_version = "0.19.15"\nsource_dir = "src"\n')
-    job.write("src/demo/__init__.py", "")
-    job.write("src/demo/settings.py", "")
-    pull = ["kedro", "micropkg", "pull", "acme-pipeline==0.1.0"]
+    pull = kedro_project(job, private_index)
+    job.env["PIP_INDEX_URL"] = private_index.simple_url
     assert job.run(*pull, through_run=False).returncode != 0
 
     result = job.run(*pull)
