@@ -6,7 +6,6 @@ the index."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 import tarfile
@@ -45,8 +44,7 @@ def pip_sync_target(target: Path) -> Path:
     subprocess.run([str(BIN / "uv"), "venv", "-q", str(target)], check=True)
     # pip-sync wants a recent pip in the target: from the cache the client venvs filled.
     subprocess.run([str(BIN / "uv"), "pip", "install", "-q", "--offline", "--python",
-                    str(target / "bin/python"), "pip"], check=True,
-                   env={k: v for k, v in os.environ.items() if k != "UV_NO_CONFIG"})
+                    str(target / "bin/python"), "pip"], check=True)
     return target
 
 
