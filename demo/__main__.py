@@ -39,12 +39,13 @@ def main() -> int:
             with OpenBaoServer() as bao:
                 code = (vault_step(tmp, env, project, index, bao, token)
                         or viktor_step(tmp, env, project, token)
-                        or poetry_steps(tmp, env, index, token))
+                        or poetry_steps(tmp, env, index, token)
+                        or any_tool_step(tmp, env, index, token))
                 if code != 0:
                     return code
 
         leaked = [p for p in tmp.rglob("*") if p.is_file() and token.encode() in p.read_bytes()]
-        step(11, "Checked: the token is in no output above, no command line, and none of the "
+        step(12, "Checked: the token is in no output above, no command line, and none of the "
                  f"{sum(1 for p in tmp.rglob('*') if p.is_file())} files under {tmp}")
         if leaked:
             print(f"{RED}    LEAK: {', '.join(map(str, leaked))}{RESET}")
@@ -152,6 +153,33 @@ def viktor_step(tmp: Path, env: dict[str, str], project: Path, token: str) -> in
                     "-r", "requirements.txt"], env, project, token)
     show(f"{GREEN}installed; pip read the rendered file from memory, its output masked{RESET}"
          if code == 0 else f"{RED}pip-private failed{RESET}")
+    return code
+
+
+def any_tool_step(tmp: Path, demo_env: dict[str, str], index: PrivateIndex,
+                  token: str) -> int:
+    """`private-packages run` hands uv the credential in uv's own variables, for that one
+    process tree, from a rule in the environment (yours: no approval needed)."""
+    step(11, "Any other tool (uv here): private-packages run, with a rule from the "
+             "environment")
+    env = {key: value for key, value in demo_env.items() if not key.startswith("VAULT_")}
+    env.update(CI_JOB_TOKEN=token, UV_NO_CONFIG="1", UV_CACHE_DIR=str(tmp / "uv-cache"),
+               PRIVATE_PACKAGES_ACME_URL=index.url,
+               PRIVATE_PACKAGES_ACME_USERNAME="gitlab-ci-token",
+               PRIVATE_PACKAGES_ACME_PASSWORD="${CI_JOB_TOKEN}")  # noqa: S106 -- a reference
+    show(f"""
+        export PRIVATE_PACKAGES_ACME_URL={index.url}
+        export PRIVATE_PACKAGES_ACME_USERNAME=gitlab-ci-token
+        export PRIVATE_PACKAGES_ACME_PASSWORD='${{CI_JOB_TOKEN}}'""")
+    work = tmp / "uv-app"
+    work.mkdir()
+    uv = [str(BIN / "uv"), "pip", "install", "--python", sys.executable, "--index-url",
+          index.simple_url, "--target", str(tmp / "site6"), "acme-internal"]
+    code = run([str(BIN / "private-packages"), "run", "--print-env", "--", *uv], env, work,
+               token, only="UV_")
+    code = code or run([str(BIN / "private-packages"), "run", "--", *uv], env, work, token)
+    show(f"{GREEN}installed with uv; the credential lived only in uv's environment{RESET}"
+         if code == 0 else f"{RED}private-packages run failed{RESET}")
     return code
 
 

@@ -21,7 +21,10 @@ def show(text: str) -> None:
     print(textwrap.indent(textwrap.dedent(text).strip("\n"), "    "), flush=True)
 
 
-def run(argv: list[str], env: dict[str, str], cwd: Path, token: str) -> int:
+def run(argv: list[str], env: dict[str, str], cwd: Path, token: str,
+        only: str = "") -> int:
+    """Run `argv`, stop on a leak, show the last lines of its output (those holding
+    `only`, when given)."""
     if any(token in a for a in argv):
         raise SystemExit(f"{RED}LEAK: the token is in a command line{RESET}")
     shown = " ".join(a if " " not in a else repr(a) for a in argv)
@@ -31,6 +34,6 @@ def run(argv: list[str], env: dict[str, str], cwd: Path, token: str) -> int:
     if token in output:  # the whole point: this must never happen
         print(f"{RED}    LEAK: the token appeared in the output{RESET}")
         raise SystemExit(1)
-    for line in output.splitlines()[-6:]:
+    for line in [line for line in output.splitlines() if only in line][-6:]:
         print(f"    {DIM}| {line}{RESET}")
     return proc.returncode

@@ -24,8 +24,8 @@ def demo_output() -> str:
 
 def test_demo_runs_every_step_and_reports_no_leak(demo_output: str) -> None:
     numbers = [int(n) for n in re.findall(r"^\[(\d+)\]", demo_output, re.MULTILINE)]
-    assert numbers == list(range(1, 12))
-    assert "[11] Checked: the token is in no output above" in demo_output
+    assert numbers == list(range(1, 13))
+    assert "[12] Checked: the token is in no output above" in demo_output
     assert "installed again, token read from Vault" in demo_output
     assert "is not set" in demo_output  # step 6 shows the missing-secret warning
 
@@ -54,3 +54,12 @@ def test_poetry_steps_install_from_env_secret_then_from_openbao(demo_output: str
         assert sent[1] == sent[2]
         assert "pyproject.toml, poetry.lock: no token" in text
         assert "auth.toml: none written" in text
+
+
+def test_any_tool_step_installs_with_uv_through_run(demo_output: str) -> None:
+    """Step 11: `private-packages run` gives uv its credential in uv's own variable (shown
+    as ****), and the install works."""
+    uv_step = demo_output.split("[11] ")[1].split("[12] ")[0]
+    assert "UV_INDEX_URL=****" in uv_step
+    assert "+ acme-internal==1.0.0" in uv_step
+    assert "installed with uv; the credential lived only in uv's environment" in uv_step
