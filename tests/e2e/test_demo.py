@@ -59,7 +59,7 @@ def test_poetry_steps_install_from_env_secret_then_from_openbao(demo_output: str
 def test_any_tool_step_installs_with_uv_through_run(demo_output: str) -> None:
     """Step 11: `private-packages run` gives uv its credential in uv's own variable (shown
     as ****), and the install works."""
-    uv_step = demo_output.split("[11] ")[1].split("[12] ")[0]
+    uv_step = demo_output.split("[11] ")[1].split("[12] ", maxsplit=1)[0]
     assert "UV_INDEX_URL=****" in uv_step
     assert "+ acme-internal==1.0.0" in uv_step
     assert "installed with uv; the credential lived only in uv's environment" in uv_step
