@@ -57,11 +57,12 @@ class Options:
 @record(frozen=True)
 class IndexUse:
     """An index URL as rendered (None when a reference in it is missing) and where it
-    was named; `shown` has no userinfo."""
+    was named; `shown` has no userinfo; `file`: the requirements file that named it."""
 
     url: Optional[str]
     shown: str
     where: str
+    file: Optional[str] = None
 
 
 def parse_options(args: Sequence[str]) -> Optional[Options]:
@@ -261,12 +262,12 @@ class Doctor:
                 continue
             if rendered is None and "${" in part.value:  # its reference is reported missing
                 if part.name in _INDEX_OPTIONS:
-                    self._add_index(None, part.value, where)
+                    self._add_index(None, part.value, where, absolute)
             elif part.name in INCLUDES:
                 yield self._check_file(part.value, where, absolute, stack,
                                        written[index] if written is not None else None)
             elif part.name in _INDEX_OPTIONS:
-                self._add_index(part.value, part.value, where)
+                self._add_index(part.value, part.value, where, absolute)
 
     def check_indexes(self, options: Options) -> None:
         probed: set[str] = set()
@@ -279,7 +280,7 @@ class Doctor:
                 continue
             probed.add(use.url)
             try:
-                username, password, how, rule = self._credential_for(use.url)
+                username, password, how, rule = self._credential_for(use)
                 label = f"{use.shown} ({use.where}; credential {how})"
                 if not options.probe:
                     self.report.note(dr.INDEXES, f"{label}: not probed (--no-probe)")
@@ -296,11 +297,19 @@ class Doctor:
                     self.store, use.url, username, password, self.package, options.timeout,
                     self.env.get("PIP_CERT") or None))
 
-    def _credential_for(self, url: str) -> tuple[Optional[str], Optional[Secret], str,
-                                                 Optional[str]]:
+    def _credential_for(self, use: IndexUse) -> tuple[Optional[str], Optional[Secret], str,
+                                                      Optional[str]]:
         """(username, password, how it was found, rule origin): the URL's userinfo first,
-        as pip uses it, else the rule the keyring backend would answer with."""
-        clean, username, password = split_userinfo(url)
+        as pip uses it, else the rule the keyring backend would answer with. Inspection
+        never sends what untrusted content chose (DESIGN.md "Trust"): a credential in the
+        URL of an untrusted file is left out, and the index probed anonymously."""
+        clean, username, password = split_userinfo(str(use.url))
+        untrusted = use.file is not None and (username is not None or password is not None) \
+            and self.trust.problem(Path(use.file)) is not None
+        if untrusted:
+            return None, None, (f"none: the credential in this URL was chosen by "
+                                f"{self._display(str(use.file))}, which is not trusted; "
+                                "probed anonymously"), None
         if username is not None or password is not None:
             if password is not None:
                 self.report.secret(password.reveal(), username)
@@ -320,8 +329,9 @@ class Doctor:
         return (credential.username, credential.password, f"from rule {rule.origin}",
                 rule.origin)
 
-    def _add_index(self, rendered: Optional[str], written: str, where: str) -> None:
-        self.indexes.append(IndexUse(rendered, shown_url(rendered or written), where))
+    def _add_index(self, rendered: Optional[str], written: str, where: str,
+                   file: Optional[str] = None) -> None:
+        self.indexes.append(IndexUse(rendered, shown_url(rendered or written), where, file))
 
     def _note_requirement(self, text: str) -> None:
         match = _NAME.match(text.strip())
