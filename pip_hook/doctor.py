@@ -280,12 +280,12 @@ class Doctor:
                 continue
             probed.add(use.url)
             try:
-                username, password, how, rule = self._credential_for(use)
+                url, username, password, how, rule = self._credential_for(use)
                 label = f"{use.shown} ({use.where}; credential {how})"
                 if not options.probe:
                     self.report.note(dr.INDEXES, f"{label}: not probed (--no-probe)")
                     continue
-                result = probe_index(use.url, username=username, password=password,
+                result = probe_index(url, username=username, password=password,
                                      package=self.package, timeout=options.timeout,
                                      cafile=self.env.get("PIP_CERT") or None, rule=rule)
             except PrivatePackagesError as exc:
@@ -294,39 +294,39 @@ class Doctor:
             self.report.add(dr.INDEXES, probe_item(label, result))
             if result.ok and rule is not None:  # and files the index links elsewhere
                 self.report.extend(dr.INDEXES, dr.files_outside(
-                    self.store, use.url, username, password, self.package, options.timeout,
+                    self.store, url, username, password, self.package, options.timeout,
                     self.env.get("PIP_CERT") or None))
 
-    def _credential_for(self, use: IndexUse) -> tuple[Optional[str], Optional[Secret], str,
-                                                      Optional[str]]:
-        """(username, password, how it was found, rule origin): the URL's userinfo first,
-        as pip uses it, else the rule the keyring backend would answer with. Inspection
-        never sends what untrusted content chose (DESIGN.md "Trust"): a credential in the
-        URL of an untrusted file is left out, and the index probed anonymously."""
-        clean, username, password = split_userinfo(str(use.url))
-        untrusted = use.file is not None and (username is not None or password is not None) \
-            and self.trust.problem(Path(use.file)) is not None
-        if untrusted:
-            return None, None, (f"none: the credential in this URL was chosen by "
-                                f"{self._display(str(use.file))}, which is not trusted; "
-                                "probed anonymously"), None
+    def _credential_for(self, use: IndexUse) -> tuple[str, Optional[str], Optional[Secret],
+                                                      str, Optional[str]]:
+        """(URL to probe, username, password, how it was found, rule origin): the URL's
+        userinfo first, as pip uses it, else the rule the keyring backend would answer
+        with. Inspection never sends what untrusted content chose (DESIGN.md "Trust"): a
+        credential in the URL of an untrusted file is taken out of the URL, and the index
+        probed anonymously."""
+        url = str(use.url)
+        clean, username, password = split_userinfo(url)
         if username is not None or password is not None:
+            if use.file is not None and self.trust.problem(Path(use.file)) is not None:
+                return clean, None, None, (f"none: the credential in this URL was chosen by "
+                                           f"{self._display(use.file)}, which is not "
+                                           "trusted; probed anonymously"), None
             if password is not None:
                 self.report.secret(password.reveal(), username)
-            return username, password, "from the URL", None
+            return url, username, password, "from the URL", None
         rule = self.store.rule_for_service(clean)
         withheld = self.store.withheld_rule_for(clean) if rule is None else None
         if withheld is not None:
-            return None, None, (f"none: {withheld.origin} is withheld, the project is not "
-                                "trusted; probed anonymously"), None
+            return url, None, None, (f"none: {withheld.origin} is withheld, the project is "
+                                     "not trusted; probed anonymously"), None
         if rule is None:
-            return None, None, "none: no rule binds this URL", None
+            return url, None, None, "none: no rule binds this URL", None
         try:
             credential = self.store.resolve(rule)
         except UnresolvedReference:
-            return None, None, f"missing: rule {rule.origin} (see Rules)", rule.origin
+            return url, None, None, f"missing: rule {rule.origin} (see Rules)", rule.origin
         self.report.secret(credential.password.reveal(), credential.username)
-        return (credential.username, credential.password, f"from rule {rule.origin}",
+        return (url, credential.username, credential.password, f"from rule {rule.origin}",
                 rule.origin)
 
     def _add_index(self, rendered: Optional[str], written: str, where: str,

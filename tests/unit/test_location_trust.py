@@ -18,6 +18,7 @@ import pytest
 
 from keyring_backend.config.locations import LocationTrust, nearest_project
 from keyring_backend.errors import UnresolvedReference, UntrustedReference
+from keyring_backend.http import split_userinfo
 from keyring_backend.probe import ProbeResult
 from keyring_backend.settings import Settings
 from pip_hook import doctor
@@ -123,6 +124,7 @@ def test_doctor_probes_anonymously_where_an_untrusted_file_chose_the_credential(
     out = io.StringIO()
     doctor.main(["-r", "requirements.txt"], out, env=env, cwd=cloned)
     [call] = probe.calls
+    assert call["url"] == "https://evil.example.com/simple/"  # no userinfo left in it
     assert call["username"] is None and call["password"] is None
     assert "chosen by requirements.txt, which is not trusted; probed anonymously" in \
         out.getvalue()
@@ -132,3 +134,4 @@ def test_doctor_probes_anonymously_where_an_untrusted_file_chose_the_credential(
     doctor.main(["-r", "requirements.txt"], io.StringIO(), env=env, cwd=cloned)
     [call] = probe.calls
     assert call["username"] == "u" and call["password"].reveal() == secret
+    assert split_userinfo(call["url"])[1] == "u"  # the URL as pip would send it
