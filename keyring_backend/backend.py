@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Optional
 from keyring.backend import KeyringBackend
 from keyring.credentials import Credential, SimpleCredential
 
+from .logs import printable_logger
+
 if TYPE_CHECKING:
     from .store import CredentialStore
 
-log = logging.getLogger("private_packages")
+log = printable_logger(logging.getLogger("private_packages"))  # never a raw escape sequence
 
 # poetry stores "no username" under this literal (poetry/utils/password_manager.py) and
 # would pair our password with an empty username: answer None there so poetry falls back

@@ -197,12 +197,16 @@ def _store(env: Optional[Mapping[str, str]], project_dir: Optional[Path]) -> Cre
 
 
 def _usage(problem: str) -> int:
-    print(f"{PREFIX} {problem}; {USAGE}", file=sys.stderr)
+    from .printable import printable
+
+    print(f"{PREFIX} {printable(problem)}; {USAGE}", file=sys.stderr)
     return 2
 
 
 def _warn(text: str) -> None:
-    print(f"{PREFIX} {text}", file=sys.stderr)
+    from .printable import printable
+
+    print(f"{PREFIX} {printable(text)}", file=sys.stderr)  # it may quote the project
 
 
 def _write(stream: TextIO, text: str) -> None:

@@ -19,7 +19,7 @@ import sys
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
-    from logging import Logger
+    from logging import Logger, LogRecord
 
 NAME = "private_packages"
 
@@ -28,10 +28,27 @@ def quiet_logger() -> Optional[Logger]:
     """The `private_packages` logger if this process uses logging at all, else None.
 
     Only for debug and info lines: with logging never imported, nothing could show them.
-    A warning must reach the user, so it imports logging itself.
+    A warning must reach the user, so it imports logging itself (`printable_logger`).
     """
     logging = sys.modules.get("logging")
-    return None if logging is None else logging.getLogger(NAME)
+    return None if logging is None else printable_logger(logging.getLogger(NAME))
+
+
+def printable_logger(logger: Logger) -> Logger:
+    """`logger`, whose every line is made printable before any handler sees it: its
+    arguments may quote what a project wrote (a path, a reference, a rule's origin), and
+    a terminal must not act on escape sequences in it (printable.py)."""
+    if _printable_record not in logger.filters:
+        logger.addFilter(_printable_record)
+    return logger
+
+
+def _printable_record(record: LogRecord) -> bool:
+    from .printable import printable
+
+    record.msg = printable(record.getMessage())
+    record.args = None
+    return True
 
 
 def info_level() -> int:

@@ -26,6 +26,7 @@ _PROVIDER = re.compile(r"(?P<kind>[A-Za-z][A-Za-z0-9_]*):(?![-?])(?P<rest>.*)", 
 _INDEX_SUFFIX = re.compile(r"\[(\d+)\]$")
 _CMD_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _OPERATOR = re.compile(r":[-?]")
+_PIP_NAME = re.compile(r"[A-Z0-9_]+")  # pip's ENV_VAR_RE body: upper case only
 
 PROVIDERS = ("env", "file", "vault", "keyring", "cmd")
 _FORMS = (
@@ -46,6 +47,9 @@ class Reference:
     username: Optional[str] = None  # keyring only
     fallback: Optional[str] = None  # `:-`
     message: Optional[str] = None  # `:?`
+    # Written `${NAME}` with NAME in pip's own `[A-Z0-9_]+`: what pip itself expands in a
+    # requirements file (pip/_internal/req/req_file.py ENV_VAR_RE), and nothing else is.
+    pip_expands: bool = False
 
     @property
     def display(self) -> str:
@@ -140,6 +144,7 @@ def _parse_body(body: str, offset: int, where: str) -> Reference:
         index=int(m["index"]) if m["index"] is not None else None,
         fallback=arg if op == ":-" else None,
         message=arg if op == ":?" else None,
+        pip_expands=_PIP_NAME.fullmatch(body) is not None,
     )
 
 

@@ -14,6 +14,10 @@ memory until the machine gave up. Now:
 - at most `limit` bytes are read: a file that grows past it (or a `/proc`-like file
   that reports size 0 and never ends) is refused too.
 
+Our own files are read the same way (the trust state: a FIFO there would hang every
+client), with `nofollow` (a symlink is refused, not followed) and a `verify` callback that
+judges the opened file itself (its owner and mode; where it really is).
+
 The limits, and why (README "Limits"): a secret file is at most 1 MiB, the cap of a
 Kubernetes Secret (Docker's secrets stop at 500 KB); requirements files, pyproject.toml
 and lock files are at most 16 MiB, several times the largest fully hashed requirements
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Union
+from typing import Callable, Optional, Union
 
 from .errors import PrivatePackagesError
 
@@ -33,6 +37,7 @@ SECRET_FILE_LIMIT = 1 * MIB
 PROJECT_FILE_LIMIT = 16 * MIB
 
 _CHUNK = 1 << 20
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISSOCK, "a socket"))
@@ -52,20 +57,31 @@ class UnreadableFile(PrivatePackagesError):
         self.permission = permission
 
 
-def read_regular_file(path: Union[str, os.PathLike[str]], limit: int) -> bytes:
-    """The bytes of `path`, a regular file of at most `limit` bytes; else `UnreadableFile`."""
+#: Judges the opened file (its descriptor and `fstat`); raises to refuse it.
+Verify = Callable[[int, os.stat_result], None]
+
+
+def read_regular_file(path: Union[str, os.PathLike[str]], limit: int, *,
+                      nofollow: bool = False, verify: Optional[Verify] = None) -> bytes:
+    """The bytes of `path`, a regular file of at most `limit` bytes; else `UnreadableFile`.
+    `nofollow`: a symlink is refused ("is a symbolic link"); `verify` may refuse the
+    opened file by raising (its exception goes to the caller)."""
     try:
-        info = os.stat(path)
+        info = os.lstat(path) if nofollow else os.stat(path)
+        if nofollow and stat.S_ISLNK(info.st_mode):
+            raise UnreadableFile("is a symbolic link, not a regular file")
         if _is_null_device(info):  # `-c /dev/null`, a common placeholder: pip reads ""
             return b""
         _refuse_special(info.st_mode)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
-                     | getattr(os, "O_NOCTTY", 0))
+                     | getattr(os, "O_NOCTTY", 0) | (_NOFOLLOW if nofollow else 0))
     except OSError as exc:
         raise _unreadable(exc) from None
     try:
         info = os.fstat(fd)
         _refuse_special(info.st_mode)
+        if verify is not None:
+            verify(fd, info)
         if info.st_size > limit:
             raise UnreadableFile(f"is larger than {_size(limit)}")
         chunks: list[bytes] = []
@@ -108,8 +124,12 @@ def _refuse_special(mode: int) -> None:
 
 
 def _unreadable(exc: OSError) -> UnreadableFile:
+    import errno
+
     if isinstance(exc, FileNotFoundError):
         return UnreadableFile("does not exist", missing=True)
+    if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink swapped in after the lstat
+        return UnreadableFile("is a symbolic link (or a loop of them), not a regular file")
     reason = (exc.strerror or type(exc).__name__).lower()
     return UnreadableFile(f"cannot be read: {reason}",
                           permission=isinstance(exc, PermissionError))

@@ -56,7 +56,8 @@ class Secret:
 def secret_forms(secret: str, username: Optional[str] = None) -> list[bytes]:
     """Every spelling of `secret` a tool might print, UTF-8 encoded, longest first.
 
-    Raw; percent-encoded as a whole value (`quote(safe="")`), as a path (`quote`) and as a
+    Raw; as our messages print it (control characters escaped: printable.py);
+    percent-encoded as a whole value (`quote(safe="")`), as a path (`quote`) and as a
     form field (`quote_plus`); base64, standard and URL-safe; with `username`, also the
     base64 of `username:secret`, which is what an HTTP Basic `Authorization` header carries.
     Forms shorter than `MIN_FORM_LENGTH` bytes are left out (see there why).
@@ -64,9 +65,12 @@ def secret_forms(secret: str, username: Optional[str] = None) -> list[bytes]:
     import base64  # not at module level: every pip process imports this module
     from urllib.parse import quote, quote_plus
 
+    from .printable import printable
+
     raw = secret.encode()
     forms = {
         raw,
+        printable(secret).encode(),
         quote(secret, safe="").encode(),
         quote(secret).encode(),
         quote_plus(secret).encode(),

@@ -94,6 +94,8 @@ class CredentialStore:
             settings=self.config.settings,
             allow_commands=rule.layer in (Layer.ENV, Layer.USER),
             base_dir=rule.base_dir,
+            # The project may change its own files after you approved the rule (confined.py).
+            confine_to=rule.base_dir if rule.layer is Layer.PROJECT else None,
         )
 
     def username_for(self, rule: CredentialRule) -> str:

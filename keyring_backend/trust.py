@@ -22,10 +22,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .errors import ConfigError
 from .records import record
+
+if TYPE_CHECKING:
+    from .regular_files import Verify
 
 TRUST_VARIABLE = "PRIVATE_PACKAGES_TRUST"
 _TRUE = frozenset({"1", "true", "yes"})
@@ -33,6 +36,7 @@ _TRUE = frozenset({"1", "true", "yes"})
 CI_MARKERS = (("CI", "true"), ("GITLAB_CI", "true"), ("GITHUB_ACTIONS", "true"),
               ("TF_BUILD", "true"), ("BITBUCKET_BUILD_NUMBER", "set"))
 STATE_VERSION = 1
+STATE_LIMIT = 4 * 1024 * 1024  # thousands of approvals; more is not a state we wrote
 
 
 class TrustStateError(ConfigError):
@@ -83,26 +87,39 @@ def verdict(env: Mapping[str, str], directory: Path, digest: str) -> Verdict:
 
 
 def state_path(env: Mapping[str, str]) -> Path:
-    base = env.get("XDG_STATE_HOME", "")
-    if not os.path.isabs(base):  # the XDG spec: a relative value is invalid, ignore it
-        base = str(Path(env.get("HOME", "~"), ".local", "state"))
-    return Path(base).expanduser() / "private-packages" / "trust.json"
+    """Never relative (user_dirs.py: a relative XDG_STATE_HOME or HOME would put the user's
+    approvals in the project's hands); `TrustStateError` when there is no home at all."""
+    from .user_dirs import UnknownHome, xdg_home
+
+    try:
+        base = xdg_home(env, "XDG_STATE_HOME", ".local/state")
+    except UnknownHome as exc:
+        raise _state_error(Path("~/.local/state/private-packages/trust.json"),
+                           str(exc)) from None
+    return base / "private-packages" / "trust.json"
 
 
 def read_state(path: Path) -> dict[str, Approval]:
-    """Approvals by directory; {} when there is no state file yet."""
+    """Approvals by directory; {} when there is no state file yet. Read as a bounded
+    regular file (regular_files.py): a FIFO or a device there must not hang every client
+    that judges a project; a symlink is refused, not followed."""
+    from .regular_files import UnreadableFile, read_regular_file
+
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise _state_error(path, f"cannot read it ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+        data = read_regular_file(path, STATE_LIMIT, nofollow=True, verify=_owned_by_you(path))
+    except UnreadableFile as exc:
+        if exc.missing:
+            return {}
+        raise _state_error(path, f"it {exc.reason}") from None
+    return _parse(path, data)
+
+
+def _owned_by_you(path: Path) -> Verify:
+    def verify(fd: int, info: os.stat_result) -> None:
         if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
             raise _state_error(path, "another user owns it or may write it")
-        data = fh.read(4 * 1024 * 1024)
-    return _parse(path, data)
+
+    return verify
 
 
 def _parse(path: Path, data: bytes) -> dict[str, Approval]:

@@ -100,6 +100,10 @@ def _parse_url(url: str) -> Optional[Location]:
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         return None
     host = parts.hostname
+    if not host.isprintable() or " " in host:
+        # No server has such a name, and a host is printed back raw in messages: a
+        # control character there (`evil\x1b[2J.example`) would act on the terminal.
+        return None
     if ":" in host:  # urlsplit drops the brackets of an IPv6 literal
         host = f"[{host}]"
     path = server_path(parts.path)

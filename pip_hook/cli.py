@@ -117,7 +117,10 @@ def silence_stdout() -> None:
 
 def error(message: str, code: int = EXIT_CONFIG, stream: Optional[TextIO] = None, *,
           program: str = "pip-private") -> int:
-    print(f"{program}: error: {message}", file=stream or sys.stderr)
+    from keyring_backend.printable import printable
+
+    # One line, whatever the project wrote into what it quotes (paths, keys, references).
+    print(f"{program}: error: {printable(message)}", file=stream or sys.stderr)
     return code
 
 

@@ -19,11 +19,12 @@ if TYPE_CHECKING:
 def warn_about(config: Config, stream: Optional[TextIO] = None,
                prog: str = "pip-private") -> None:
     from keyring_backend.notices import first_time
+    from keyring_backend.printable import printable
 
     lines = [str(error) for error in config.errors]
     notice = config.untrusted_notice()
     if notice is not None:
         lines.append(notice)
     for line in lines:
-        if first_time(line):
-            print(f"{prog}: warning: {line}", file=stream or sys.stderr)
+        if first_time(line):  # each quotes the project: printable, and one line
+            print(f"{prog}: warning: {printable(line)}", file=stream or sys.stderr)

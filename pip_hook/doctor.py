@@ -57,11 +57,12 @@ class Options:
 @record(frozen=True)
 class IndexUse:
     """An index URL as rendered (None when a reference in it is missing) and where it
-    was named; `shown` has no userinfo."""
+    was named; `shown` has no userinfo; `file`: the requirements file that named it."""
 
     url: Optional[str]
     shown: str
     where: str
+    file: Optional[str] = None
 
 
 def parse_options(args: Sequence[str]) -> Optional[Options]:
@@ -261,12 +262,12 @@ class Doctor:
                 continue
             if rendered is None and "${" in part.value:  # its reference is reported missing
                 if part.name in _INDEX_OPTIONS:
-                    self._add_index(None, part.value, where)
+                    self._add_index(None, part.value, where, absolute)
             elif part.name in INCLUDES:
                 yield self._check_file(part.value, where, absolute, stack,
                                        written[index] if written is not None else None)
             elif part.name in _INDEX_OPTIONS:
-                self._add_index(part.value, part.value, where)
+                self._add_index(part.value, part.value, where, absolute)
 
     def check_indexes(self, options: Options) -> None:
         probed: set[str] = set()
@@ -279,12 +280,12 @@ class Doctor:
                 continue
             probed.add(use.url)
             try:
-                username, password, how, rule = self._credential_for(use.url)
+                url, username, password, how, rule = self._credential_for(use)
                 label = f"{use.shown} ({use.where}; credential {how})"
                 if not options.probe:
                     self.report.note(dr.INDEXES, f"{label}: not probed (--no-probe)")
                     continue
-                result = probe_index(use.url, username=username, password=password,
+                result = probe_index(url, username=username, password=password,
                                      package=self.package, timeout=options.timeout,
                                      cafile=self.env.get("PIP_CERT") or None, rule=rule)
             except PrivatePackagesError as exc:
@@ -293,35 +294,44 @@ class Doctor:
             self.report.add(dr.INDEXES, probe_item(label, result))
             if result.ok and rule is not None:  # and files the index links elsewhere
                 self.report.extend(dr.INDEXES, dr.files_outside(
-                    self.store, use.url, username, password, self.package, options.timeout,
+                    self.store, url, username, password, self.package, options.timeout,
                     self.env.get("PIP_CERT") or None))
 
-    def _credential_for(self, url: str) -> tuple[Optional[str], Optional[Secret], str,
-                                                 Optional[str]]:
-        """(username, password, how it was found, rule origin): the URL's userinfo first,
-        as pip uses it, else the rule the keyring backend would answer with."""
+    def _credential_for(self, use: IndexUse) -> tuple[str, Optional[str], Optional[Secret],
+                                                      str, Optional[str]]:
+        """(URL to probe, username, password, how it was found, rule origin): the URL's
+        userinfo first, as pip uses it, else the rule the keyring backend would answer
+        with. Inspection never sends what untrusted content chose (DESIGN.md "Trust"): a
+        credential in the URL of an untrusted file is taken out of the URL, and the index
+        probed anonymously."""
+        url = str(use.url)
         clean, username, password = split_userinfo(url)
         if username is not None or password is not None:
+            if use.file is not None and self.trust.problem(Path(use.file)) is not None:
+                return clean, None, None, (f"none: the credential in this URL was chosen by "
+                                           f"{self._display(use.file)}, which is not "
+                                           "trusted; probed anonymously"), None
             if password is not None:
                 self.report.secret(password.reveal(), username)
-            return username, password, "from the URL", None
+            return url, username, password, "from the URL", None
         rule = self.store.rule_for_service(clean)
         withheld = self.store.withheld_rule_for(clean) if rule is None else None
         if withheld is not None:
-            return None, None, (f"none: {withheld.origin} is withheld, the project is not "
-                                "trusted; probed anonymously"), None
+            return url, None, None, (f"none: {withheld.origin} is withheld, the project is "
+                                     "not trusted; probed anonymously"), None
         if rule is None:
-            return None, None, "none: no rule binds this URL", None
+            return url, None, None, "none: no rule binds this URL", None
         try:
             credential = self.store.resolve(rule)
         except UnresolvedReference:
-            return None, None, f"missing: rule {rule.origin} (see Rules)", rule.origin
+            return url, None, None, f"missing: rule {rule.origin} (see Rules)", rule.origin
         self.report.secret(credential.password.reveal(), credential.username)
-        return (credential.username, credential.password, f"from rule {rule.origin}",
+        return (url, credential.username, credential.password, f"from rule {rule.origin}",
                 rule.origin)
 
-    def _add_index(self, rendered: Optional[str], written: str, where: str) -> None:
-        self.indexes.append(IndexUse(rendered, shown_url(rendered or written), where))
+    def _add_index(self, rendered: Optional[str], written: str, where: str,
+                   file: Optional[str] = None) -> None:
+        self.indexes.append(IndexUse(rendered, shown_url(rendered or written), where, file))
 
     def _note_requirement(self, text: str) -> None:
         match = _NAME.match(text.strip())

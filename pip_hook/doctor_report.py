@@ -15,6 +15,7 @@ from typing import Optional, TextIO
 
 from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED, ConfigError, PrivatePackagesError
 from keyring_backend.http import redact_url, split_userinfo
+from keyring_backend.printable import printable
 from keyring_backend.probe import ProbeResult, display_username
 from keyring_backend.providers import render_template
 from keyring_backend.records import field, record
@@ -175,10 +176,11 @@ class Report:
         for title, items in self.sections.items():
             lines.append(title)
             for item in items or [Item(NOTE, "nothing to check")]:
-                lines.append(f"  {item.marker:<{_WIDTH}} {item.text}")
+                # Items quote files, rules and URLs a project wrote: printable, one line.
+                lines.append(f"  {item.marker:<{_WIDTH}} {printable(item.text)}")
                 for number, fix_line in enumerate(item.fix.splitlines()):
                     lead = "fix: " if number == 0 else "     "
-                    lines.append(f"  {'':<{_WIDTH}} {lead}{fix_line}")
+                    lines.append(f"  {'':<{_WIDTH}} {lead}{printable(fix_line)}")
         lines.append(self.summary())
         return "\n".join(lines) + "\n"
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Optional, TextIO
 
 from keyring_backend.errors import ConfigError, PrivatePackagesError
+from keyring_backend.printable import PrintableWriter, Writer
 
 from .reqfile import COMMENT_RE
 
@@ -70,7 +71,12 @@ class ReqFile:
 
 
 def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    """`argv` are the arguments after `pin`."""
+    """`argv` are the arguments after `pin`. What it prints quotes requirements files:
+    printable (keyring_backend/printable.py)."""
+    return _main(argv, PrintableWriter(out), PrintableWriter(err))
+
+
+def _main(argv: Sequence[str], out: Writer, err: Writer) -> int:
     try:
         parsed = _parse(argv)
         if parsed is None:
@@ -192,7 +198,7 @@ def display(url: str) -> str:
     return redact_url(url)
 
 
-def _check(files: Sequence[ReqFile], out: TextIO) -> int:
+def _check(files: Sequence[ReqFile], out: Writer) -> int:
     loose = 0
     for req in files:
         for ref in req.refs:

@@ -12,9 +12,10 @@ import os
 import re
 import subprocess
 from pathlib import Path
-from typing import Optional, TextIO
+from typing import Optional
 
 from keyring_backend.errors import EXIT_REJECTED, ConfigError, PrivatePackagesError
+from keyring_backend.printable import Writer
 
 from .pin import GitRef, ReqFile, apply, display
 
@@ -45,7 +46,7 @@ class Resolver:
         self._lifted = 0
         self._refs: dict[str, dict[str, str]] = {}
 
-    def pin(self, req: ReqFile, update: bool, out: TextIO, err: TextIO) -> int:
+    def pin(self, req: ReqFile, update: bool, out: Writer, err: Writer) -> int:
         """Resolve `req`'s refs, edit its lines in memory; return how many changed."""
         new: dict[int, str] = {}
         notes: dict[int, str] = {}
@@ -59,7 +60,8 @@ class Resolver:
                 err.write(f"pip-private: warning: {where}: the ref of {shown} is a reference; "
                           "left as it is\n")
             elif wanted is not None:
-                sha = self.lookup(self.git_url(req, ref), wanted, where, must=not ref.pinned)
+                sha = self.lookup(self.git_url(req, ref, err), wanted, where,
+                                  must=not ref.pinned)
                 if sha is None:
                     err.write(f"pip-private: warning: {where}: {shown} no longer has "
                               f"{wanted!r} (recorded in the comment); left as it is\n")
@@ -73,8 +75,10 @@ class Resolver:
         apply(req, new, notes)
         return len(new)
 
-    def git_url(self, req: ReqFile, ref: GitRef) -> str:
-        """The URL git is given: references rendered, userinfo lifted into a rule."""
+    def git_url(self, req: ReqFile, ref: GitRef, err: Writer) -> str:
+        """The URL git is given: references rendered, userinfo lifted into a rule -- unless
+        the file is untrusted: pin only reads refs, and like `doctor` (DESIGN.md "Trust":
+        inspection never sends what untrusted content chose) it asks anonymously then."""
         if "${" not in ref.url:
             if re.match(r"git\+https?://[^/]*@", ref.url, re.IGNORECASE):
                 raise ConfigError(f"{req.where(ref)}: this git URL holds a credential, which "
@@ -94,6 +98,11 @@ class Resolver:
             raise ConfigError(f"{req.where(ref)}: a reference outside the URL's userinfo "
                               "would put its value in git's arguments; only the userinfo "
                               "(https://user:${TOKEN}@host/...) may hold a secret")
+        untrusted = self.trust.problem(req.path) if rendered.git_credentials else None
+        if untrusted is not None:
+            err.write(f"pip-private: warning: {req.where(ref)}: not using the credential in "
+                      f"this URL, asking anonymously: {untrusted}\n")
+            return rendered.text[len("git+"):]
         for credential in rendered.git_credentials:
             self._lifted += 1
             self.extra.update(credential.rule_env(f"{_RULE}{self._lifted}_",

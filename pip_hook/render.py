@@ -149,8 +149,9 @@ class Renderer:
             rendered = RenderedLine(line)
             if "${" in line:  # most lines hold no reference: skip the resolver for them
                 # A requirements file is project content: like a project's rules, it may
-                # not run `${cmd:...}` commands (DESIGN.md), nor read files, Vault or the
-                # keyring unless its directory is trusted; the command line may.
+                # not run `${cmd:...}` commands (DESIGN.md), nor use more than pip itself
+                # expands (`${NAME}`, upper case) unless its project is trusted
+                # (config/locations.py); the command line may.
                 if self.trust is None:
                     self.trust = LocationTrust(self.env)
                 untrusted = self.trust.refusal(Path(absolute), line)

@@ -59,11 +59,15 @@ def render_command(args: Sequence[str], out: Optional[TextIO] = None) -> int:
 
 
 def _section(read: ReadFile) -> str:
+    from keyring_backend.printable import printable
+
     from .reqfile import preprocess
 
-    origin = f", included from {read.included_from}" if read.included_from else ""
+    # A name may hold a line break: printable keeps the header one line.
+    origin = f", included from {printable(read.included_from)}" if read.included_from else ""
+    display = printable(read.display)
     if read.remote:
-        return f"# {hide_userinfo(read.display)} (remote{origin}): pip fetches it itself\n"
+        return f"# {hide_userinfo(display)} (remote{origin}): pip fetches it itself\n"
     if read.rendered is not None:
         lines: Iterable[tuple[int, str]] = (
             (n, line) for n, line in enumerate(read.rendered.text.splitlines(), start=1)
@@ -72,7 +76,7 @@ def _section(read: ReadFile) -> str:
     else:
         lines, state = preprocess(read.text), "unchanged"
     body = "".join(f"{n:>4}  {hide_userinfo(line)}\n" for n, line in lines)
-    return f"# {read.display} ({state}{origin})\n{body}"
+    return f"# {display} ({state}{origin})\n{body}"
 
 
 def hide_userinfo(text: str) -> str:
@@ -97,5 +101,9 @@ def hide_userinfo(text: str) -> str:
 
 
 def _write_masked(out: TextIO, masker: Masker, text: str) -> None:
+    """`text` (lines we composed of what a project wrote: file names, requirements) with
+    its secrets masked, then every character a terminal acts on escaped (printable.py)."""
+    from keyring_backend.printable import printable_lines
+
     data = masker.feed(text.encode("utf-8")) + masker.flush()
-    out.write(data.decode("utf-8", "replace"))
+    out.write(printable_lines(data.decode("utf-8", "replace")))

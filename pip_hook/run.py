@@ -35,6 +35,7 @@ from typing import Callable, Optional
 
 from keyring_backend.config.locations import LocationTrust
 from keyring_backend.errors import ConfigError
+from keyring_backend.printable import printable
 from keyring_backend.records import record
 from keyring_backend.rules import referenced_env_names
 from keyring_backend.store import CredentialStore
@@ -131,7 +132,7 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
             for problem in outputs.errors:  # a --log path may hold a substituted value
                 masker = masker_factory()
                 shown = masker.feed(problem.encode()) + masker.flush()
-                print(f"pip-private: warning: {shown.decode(errors='replace')}",
+                print(f"pip-private: warning: {printable(shown.decode(errors='replace'))}",
                       file=sys.stderr)
 
 

@@ -41,7 +41,9 @@ def main(args: Sequence[str], stdout: TextIO, stderr: TextIO, stdin: TextIO,
             return 0
         return run_trust(options, stdout, stderr, stdin, os.environ, cwd or Path.cwd())
     except ConfigError as exc:
-        stderr.write(f"pip-private trust: error: {exc}\n")
+        from keyring_backend.printable import printable
+
+        stderr.write(f"pip-private trust: error: {printable(str(exc))}\n")
         return EXIT_CONFIG
 
 

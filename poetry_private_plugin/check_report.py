@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED
+from keyring_backend.printable import printable
 from keyring_backend.secret import MASK, secret_forms
 
 OK, NOTE, WARNING, ERROR, REJECTED, MISSING = "ok", "-", "WARNING", "ERROR", "REJECTED", "MISSING"
@@ -65,12 +66,13 @@ class Report:
         for block in self.blocks:
             items = [i for i in block.items if i.is_problem or not quiet]
             if items:
-                lines.append(block.title)
+                lines.append(printable(block.title))
             for item in items:
-                lines.append(f"  {item.marker:<{_WIDTH}} {item.text}")
+                # Items quote sources, URLs and files a project wrote: printable, one line.
+                lines.append(f"  {item.marker:<{_WIDTH}} {printable(item.text)}")
                 lead = "fix: "
                 for fix_line in item.fix.splitlines():
-                    lines.append(f"  {'':<{_WIDTH}} {lead}{fix_line}")
+                    lines.append(f"  {'':<{_WIDTH}} {lead}{printable(fix_line)}")
                     lead = "     "
         if lines or not quiet:
             lines.append(self.summary())

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
 
-from .hook_rules import Target, blocking_errors, publish_repositories
+from .hook_rules import Target, blocking_errors
 
 if TYPE_CHECKING:
     from cleo.commands.command import Command
@@ -94,14 +94,15 @@ def _authenticate(event: ConsoleCommandEvent, name: str, poetry: Poetry) -> None
     from keyring_backend.store import CredentialStore
 
     from .credential_choice import choose_credential
+    from .sources import user_repositories
 
     project_dir = Path(poetry.pyproject_path).parent
     configs = _configs(poetry)
     publish = name == "publish"
     targets = _publish_targets(event, configs[0]) if publish else \
         _source_targets(poetry, configs[0])
-    store = CredentialStore(os.environ, cwd=project_dir, repositories=publish_repositories(
-        targets, project_dir) if publish else None)
+    store = CredentialStore(os.environ, cwd=project_dir,
+                            repositories=user_repositories() if publish else None)
     command_line = (_option(event, "username"), _option(event, "password")) if publish \
         else (None, None)
     choices = [choose_credential(target, store.config.rules, configs[0], os.environ,
@@ -267,6 +268,6 @@ def _write(event: ConsoleCommandEvent, line: str) -> None:
 
 
 def _escape(text: str) -> str:
-    from cleo.formatters.formatter import Formatter
+    from .escape import escape  # printable: a project's text never acts on the terminal
 
-    return Formatter.escape(text)
+    return escape(text)

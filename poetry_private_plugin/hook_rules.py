@@ -16,11 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Optional
 
 from keyring_backend.config import source_prefix
-from keyring_backend.config.sources import poetry_toml_repositories
 from keyring_backend.errors import ConfigError
 from keyring_backend.rules import CredentialRule, RuleSet
 from keyring_backend.urls import Location, parse_location, path_within
@@ -70,16 +68,6 @@ def blocking_errors(errors: Iterable[ConfigError], matched: Mapping[Target, Any]
             hit = any(entry_concerns(entry, target) for target in matched)
         (concerning if hit else other).append(error)
     return concerning, other
-
-
-def publish_repositories(targets: Iterable[Target], project_dir: Path) -> dict[str, str]:
-    """Publish repositories known only to poetry's config, so that a `source = "NAME"`
-    rule binds them too. Only those from your own poetry config or environment: one the
-    project's `poetry.toml` names is the project's choice, which keyring_backend reads
-    itself and which needs trust like its sources (keyring_backend/config/sources.py)."""
-    local = poetry_toml_repositories(project_dir)
-    return {target.name: target.urls[0] for target in targets
-            if target.urls and target.name not in local}
 
 
 def entry_concerns(entry: Mapping[str, str], target: Target) -> bool:

@@ -177,6 +177,7 @@ class WrittenPreset:
     source_url: str
     source_added: bool
     command: Optional[str]  # the `[commands.NAME]` written to the user file, if any
+    project: Optional[RuleFile] = None  # the project file, as this command left it
 
 
 def write_preset(project_path: Path, name: str, preset: RegistryPreset, *,
@@ -225,4 +226,4 @@ def _write_preset(project_path: Path, name: str, preset: RegistryPreset, *,
     if action != "unchanged":
         target.save()
     rule = WrittenRule(target, action, preset.username, shown(template), False)
-    return WrittenPreset(rule, preset.index_url, known is None, command)
+    return WrittenPreset(rule, preset.index_url, known is None, command, project)

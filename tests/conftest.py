@@ -20,7 +20,7 @@ from tests import venvs
 from tests.hostenv import client_environment, make_home, remove_home, shut_out_host
 from tests.venvs import BIN, PROJECT, locked_venv, run_checked, shared_build
 
-pytest_plugins = ["tests.poetry_env"]
+pytest_plugins = ["tests.poetry_env", "tests.victim"]
 __all__ = ["BIN", "PROJECT", "Clients", "locked_venv", "make_canary"]
 
 

@@ -54,6 +54,9 @@ class Config:
     trust: Optional[Verdict] = None  # None: the project has no content to judge
     content: Optional[ProjectContent] = None
     project_sources: dict[str, str] = field(default_factory=dict)  # as the project wrote them
+    # Where the project's [tool.private-packages] or source text holds a character a
+    # terminal acts on (printable.py): such content is never trusted by approval.
+    hidden: Optional[str] = None
 
     @property
     def errors(self) -> list[ConfigError]:
@@ -98,14 +101,15 @@ def load_config(env: Mapping[str, str], cwd: Path,
 
 
 def load_project(env: Mapping[str, str], project_file: Optional[Path],
-                 repositories: Repositories = {}) -> Config:  # noqa: B006
-    """The configuration with `project_file` as the project's file (None: no project)."""
+                 repositories: Repositories = {},  # noqa: B006
+                 written: Optional[bytes] = None) -> Config:
+    """The configuration with `project_file` as the project's file (None: no project);
+    `written`: that file's bytes as a command just wrote them (approval.py)."""
     errors: list[ConfigError] = []
-    project = read_toml(project_file, errors) if project_file else {}
+    project = read_toml(project_file, errors, written) if project_file else {}
     tool = table(dig(project, "tool", "private-packages"), "[tool.private-packages]",
                  project_file, errors)
-    user_path = user_config_path(env)
-    user, user_exists = read_user_file(user_path, env, errors)
+    user_path, user, user_exists = _user_layer(env, errors)
     if "commands" in tool:
         errors.append(ConfigError(
             f"{project_file}: [tool.private-packages.commands] is ignored: commands are only "
@@ -118,8 +122,8 @@ def load_project(env: Mapping[str, str], project_file: Optional[Path],
     from_project = [] if project_file is None else file_rules(
         tool.get("credentials", []), Layer.PROJECT, project_file,
         "tool.private-packages.credentials", urls, errors)
-    from_user = file_rules(user.get("credentials", []), Layer.USER, user_path, "credentials",
-                           urls, errors)
+    from_user = [] if user_path is None else file_rules(
+        user.get("credentials", []), Layer.USER, user_path, "credentials", urls, errors)
     from ..presets import preset_rules
 
     presets = preset_rules(env)
@@ -127,8 +131,9 @@ def load_project(env: Mapping[str, str], project_file: Optional[Path],
                                 "[tool.private-packages.vault]", errors)
     user_vault = vault_table(user.get("vault", {}), f"{user_path} [vault]", errors)
 
+    hidden = _hidden(tool, sources) if project_file else None
     content, verdict = _judge(env, project_file, sources, from_env + from_project,
-                              project_vault, errors)
+                              project_vault, hidden, errors)
     if verdict is not None and not verdict.trusted:
         withheld = {id(rule) for rule in content.rules} if content else set()
         rules = [r for r in from_env + from_project if id(r) not in withheld]
@@ -139,14 +144,40 @@ def load_project(env: Mapping[str, str], project_file: Optional[Path],
     settings = Settings(vault_settings(user_vault, project_vault),
                         commands(user.get("commands", {}), user_path, errors))
     return Config(RuleSet(rules, errors), settings, urls, project_file,
-                  user_path if user_exists else None, verdict, content, sources.project)
+                  user_path if user_exists else None, verdict, content, sources.project,
+                  hidden)
+
+
+def _user_layer(env: Mapping[str, str], errors: list[ConfigError],
+                ) -> tuple[Optional[Path], dict[str, Any], bool]:
+    """The user file's path, its tables and whether it exists; no path when there is no
+    absolute place for it (reading.py `user_config_path`)."""
+    try:
+        path = user_config_path(env)
+    except ConfigError as exc:
+        errors.append(exc)
+        return None, {}, False
+    return (path, *read_user_file(path, env, errors))
+
+
+def _hidden(tool: Any, sources: Sources) -> Optional[str]:
+    """Where the project's `[tool.private-packages]` table (unknown keys too) or the names
+    and URLs of its sources hold a character a terminal acts on, or None."""
+    from ..printable import first_unprintable
+
+    found = first_unprintable(tool, "tool.private-packages")
+    for name, url in sources.project.items():
+        found = found or first_unprintable(name, "the name of a source") or \
+            first_unprintable(url, f"the URL of source {name}")
+    return found
 
 
 def _judge(env: Mapping[str, str], project_file: Optional[Path], sources: Sources,
-           rules: list[CredentialRule], vault: dict[str, Any],
+           rules: list[CredentialRule], vault: dict[str, Any], hidden: Optional[str],
            errors: list[ConfigError]) -> tuple[Optional[ProjectContent], Optional[Verdict]]:
     """The project's content and the verdict on it; (None, None) when it has none (then
-    the trust state is never read)."""
+    the trust state is never read). Content with `hidden` text is trusted only by the
+    environment: no approval covers what the question may not have shown."""
     if project_file is None:
         return None, None
     mine = tuple(rule for rule in rules if rule.layer is Layer.PROJECT or (
@@ -156,6 +187,10 @@ def _judge(env: Mapping[str, str], project_file: Optional[Path], sources: Source
     content = ProjectContent(project_file.parent.resolve(), mine, written, vault)
     if not content:
         return None, None
+    if hidden is not None and global_trust(env) is None:
+        return content, Verdict(False, f"{hidden}, a character that redraws or hides text "
+                                "on a terminal, which no approval covers", content.directory,
+                                content.digest())
     from ..trust import TrustStateError, verdict
 
     try:

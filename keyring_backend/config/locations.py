@@ -1,12 +1,19 @@
-"""Whether a file in some directory (a requirements file) may use references that read
-your secrets: `${file:}`, `${vault:}`, `${keyring:}` (DESIGN.md "Trust").
+"""Whether a file in some directory (a requirements file) may use references beyond what
+pip itself expands there (DESIGN.md "Trust").
 
-`${NAME}` environment references always render: pip expands those in requirements files
-itself, so allowing them is parity, not a new risk. The others are allowed when the
-environment trusts every project (CI, `PRIVATE_PACKAGES_TRUST=1`) or when the file lies
-inside a directory the user approved (`pip-private trust DIR`) whose approval still holds:
-the directory's project content (if it has a pyproject.toml) still has the approved digest.
-A requirements-only checkout can be approved too; its digest is that of no content.
+pip expands `${NAME}` in requirements files, NAME in upper case (`[A-Z0-9_]+`), and sends
+everything else as literal text. So `${NAME}` in exactly that form always renders: parity,
+not a new risk. Everything else -- `${file:}`, `${vault:}`, `${keyring:}`, and `${name}`,
+`${NAME:-x}`, `${NAME#f}`, `${env:NAME}`, which pip would never expand (a lower-case
+`${https_proxy}` holds a proxy password) -- only when the environment trusts every project
+(CI, `PRIVATE_PACKAGES_TRUST=1`) or the file belongs to a project the user approved
+(`pip-private trust DIR`) whose approval still holds.
+
+Which project a file belongs to: its *nearest* one. From the file's directory upward, the
+first directory that is approved decides; the first one holding a `pyproject.toml` or a
+`.git` (a project of its own: a clone or a submodule inside an approved project) ends the
+search unapproved. An approval covers that project only, never a checkout below it. A
+requirements-only checkout can be approved too; its digest is that of no content.
 
 Nothing is read until a file actually holds such a reference.
 """
@@ -21,10 +28,10 @@ from typing import Optional
 
 from ..trust import Approval, TrustStateError, global_trust, read_state, state_path
 from .content import ProjectContent
-from .reading import find_project_file, unsafe
+from .reading import unsafe
 
-#: Reference kinds that read the user's secrets beyond the environment.
-GATED_KINDS = frozenset({"file", "vault", "keyring"})
+#: What makes a directory a project of its own (a `.git` file: a submodule or worktree).
+PROJECT_MARKERS = ("pyproject.toml", ".git")
 
 
 class LocationTrust:
@@ -38,8 +45,9 @@ class LocationTrust:
         self._folders: dict[Path, bool] = {}
 
     def refusal(self, path: Path, text: str) -> Optional[str]:
-        """`problem(path)` when `text` holds a gated reference; None (nothing read) when it
-        holds none, or a malformed one (the renderer reports that with its place)."""
+        """`problem(path)` when `text` holds a reference pip would not expand itself; None
+        (nothing read) when it holds none, or a malformed one (the renderer reports that
+        with its place)."""
         from ..errors import PrivatePackagesError
         from ..references import parse_template
 
@@ -47,7 +55,7 @@ class LocationTrust:
             references = parse_template(text).references
         except PrivatePackagesError:
             return None
-        if not any(ref.kind in GATED_KINDS for ref in references):
+        if all(ref.pip_expands for ref in references):
             return None
         return self.problem(path)
 
@@ -57,14 +65,18 @@ class LocationTrust:
         if self._global:
             return None
         directory = Path(os.path.abspath(path)).parent.resolve()
-        if any(self._approved(folder) for folder in (directory, *directory.parents)):
-            return None
+        project = nearest_project(directory)
+        for folder in (directory, *directory.parents):
+            if self._approved(folder):
+                return None
+            if folder == project:  # a project of its own: an approval above is not its
+                break
         from . import trust_hint
 
-        project = find_project_file(directory)
-        suggested = project.parent if project is not None else directory
         return (f"{directory} is not a trusted directory{self._state_problem}, so its files "
-                f"may only use ${{NAME}} environment references. {trust_hint(suggested)}")
+                "may only use ${NAME} references as pip itself expands them (NAME in upper "
+                "case; no env:, selector or fallback). "
+                f"{trust_hint(project or directory)}")
 
     def _approved(self, folder: Path) -> bool:
         if folder not in self._folders:
@@ -94,3 +106,12 @@ class LocationTrust:
         if config.trust is None:  # a pyproject.toml without project content
             return approval.digest == ProjectContent(folder).digest()
         return config.trust.trusted
+
+
+def nearest_project(directory: Path) -> Optional[Path]:
+    """The first of `directory` and its parents that holds a `pyproject.toml` or a `.git`
+    (whatever its owner: it marks a project of its own), or None."""
+    for folder in (directory, *directory.parents):
+        if any(os.path.lexists(folder / marker) for marker in PROJECT_MARKERS):
+            return folder
+    return None

@@ -90,10 +90,22 @@ def _private_group(gid: int) -> bool:
 
 
 def user_config_path(env: Mapping[str, str]) -> Path:
-    if env.get("PRIVATE_PACKAGES_CONFIG"):
-        return Path(env["PRIVATE_PACKAGES_CONFIG"]).expanduser()
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~"), ".config"))
-    return Path(base).expanduser() / "private-packages" / "config.toml"
+    """`$PRIVATE_PACKAGES_CONFIG`, else `$XDG_CONFIG_HOME/private-packages/config.toml`,
+    else `~/.config/private-packages/config.toml`. Never a relative path (user_dirs.py: it
+    would name a file of the project you run in): a relative `PRIVATE_PACKAGES_CONFIG` is
+    an error, a relative `XDG_CONFIG_HOME` or HOME is not used; `UnknownHome` when no
+    absolute home directory can be found."""
+    from ..user_dirs import expand_home, xdg_home
+
+    chosen = env.get("PRIVATE_PACKAGES_CONFIG")
+    if chosen:
+        path = expand_home(chosen, env)
+        if not path.is_absolute():
+            raise ConfigError(f"PRIVATE_PACKAGES_CONFIG={chosen} is not an absolute path "
+                              "(it would name a file of every directory you run in); it is "
+                              "ignored: give the whole path")
+        return path
+    return xdg_home(env, "XDG_CONFIG_HOME", ".config") / "private-packages" / "config.toml"
 
 
 def read_user_file(path: Path, env: Mapping[str, str],
@@ -118,9 +130,11 @@ def read_user_file(path: Path, env: Mapping[str, str],
     return read_toml(path, errors), True
 
 
-def read_toml(path: Path, errors: list[ConfigError]) -> dict[str, Any]:
+def read_toml(path: Path, errors: list[ConfigError],
+              data: Optional[bytes] = None) -> dict[str, Any]:
     """The file's tables, or {} with one error naming the file (never its text: a broken
-    line could hold a literal secret)."""
+    line could hold a literal secret). `data`: the file's bytes as a caller just wrote
+    them, parsed instead of reading the file again."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:
@@ -129,7 +143,7 @@ def read_toml(path: Path, errors: list[ConfigError]) -> dict[str, Any]:
 
     ignored = "everything in it is ignored"
     try:  # a regular file of at most 16 MiB: a FIFO or /dev/zero would hang us
-        data = read_project_file(path)
+        data = read_project_file(path) if data is None else data
     except UnreadableFile as exc:
         errors.append(ConfigError(f"{path} {exc.reason}; {ignored}"))
         return {}

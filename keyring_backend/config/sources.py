@@ -67,11 +67,16 @@ def poetry_toml_repositories(project_dir: Path) -> dict[str, str]:
     """`[repositories.NAME] url` in the project's `poetry.toml` (poetry merges that file
     into its config, so `poetry publish -r NAME` uses it); none when it is absent or
     unreadable (poetry reports that)."""
-    candidate = project_dir / "poetry.toml"
-    if not candidate.is_file():
+    return toml_repositories(project_dir / "poetry.toml")
+
+
+def toml_repositories(path: Path) -> dict[str, str]:
+    """`[repositories.NAME] url` of a poetry config file (poetry's own `config.toml`, a
+    project's `poetry.toml`); none when it is absent or unreadable."""
+    if not path.is_file():
         return {}
     errors: list[ConfigError] = []
-    table = dig(read_toml(candidate, errors), "repositories")
+    table = dig(read_toml(path, errors), "repositories")
     return {name: entry["url"] for name, entry in (table.items() if isinstance(table, dict)
                                                    else ())
             if isinstance(entry, dict) and isinstance(entry.get("url"), str)}

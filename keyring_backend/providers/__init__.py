@@ -37,17 +37,22 @@ class ResolveContext:
     settings: Settings = field(default_factory=Settings)
     allow_commands: bool = False
     base_dir: Optional[Path] = None
-    # Why the text holding the reference may not read secrets beyond the environment (an
-    # untrusted project's requirements file, config/locations.py); None = it may.
+    # Why the text holding the reference may use nothing but what pip itself would expand
+    # there, `${NAME}` in pip's upper-case form (an untrusted project's requirements file,
+    # config/locations.py); None = it may use every reference.
     untrusted: Optional[str] = None
+    # The project a project rule comes from: its `${file:}` paths may not leave it through
+    # its own symlinks, nor, written relative, at all (confined.py); None = not confined.
+    confine_to: Optional[Path] = None
 
 
 def resolve_reference(ref: Reference, ctx: ResolveContext) -> str:
     """Return the value of one reference or raise an `UnresolvedReference`."""
-    if ctx.untrusted is not None and ref.kind not in ("env", "cmd"):
+    if ctx.untrusted is not None and not ref.pip_expands and ref.kind != "cmd":
         from ..errors import UntrustedReference
 
-        # `cmd` is refused by its own provider where commands are not allowed.
+        # `cmd` is refused by its own provider where commands are not allowed. pip sends
+        # anything else as literal text: rendering it would be a new leak, not parity.
         raise UntrustedReference(f"{ctx.where}: {ref.display} is not resolved: "
                                  f"{ctx.untrusted}")
     if ref.kind == "env":

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from keyring_backend.errors import EXIT_CONFIG, ConfigError, PrivatePackagesError
+from keyring_backend.printable import printable
 from keyring_backend.secret import MASK, secret_forms
 from keyring_backend.store import CredentialStore
 
@@ -60,8 +61,8 @@ def run_command(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     plan = Plan(store, os.environ, cwd, identify(words), words, resolve=not print_env)
     PLANNERS.get(_key(plan), _generic)(plan)
     _git(plan)
-    for warning in plan.warnings:
-        err.write(f"private-packages: warning: {warning}\n")
+    for warning in plan.warnings:  # they name the project's sources: printable
+        err.write(f"private-packages: warning: {printable(warning)}\n")
     if print_env:
         write_plan(plan, words, out)
         return 0
@@ -80,8 +81,9 @@ def write_plan(plan: Plan, words: Sequence[str], out: TextIO) -> None:
     for variable in plan.variables.values():
         if variable.why != why:
             why = variable.why
-            out.write(f"# {why}\n")
-        out.write(f"{variable.name}={MASK if variable.secret else variable.value}\n")
+            out.write(f"# {printable(why)}\n")  # it names the project's sources and URLs
+        shown = MASK if variable.secret else variable.value
+        out.write(f"{printable(variable.name)}={printable(shown)}\n")
 
 
 def _key(plan: Plan) -> str:

@@ -52,7 +52,9 @@ def _credential(service: str, username: Optional[str]) -> Optional[tuple[str, st
     try:
         credential = CredentialStore().credential_for(service, username)
     except PrivatePackagesError as exc:  # names the reference, never a value
-        print(f"private-packages: {exc}", file=sys.stderr)
+        from keyring_backend.printable import printable
+
+        print(f"private-packages: {printable(str(exc))}", file=sys.stderr)
         return None
     if credential is None:
         return None

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from keyring_backend.errors import EXIT_CONFIG
+from keyring_backend.printable import PrintableWriter, Writer
 
 from .findings import scan_files
 from .targets import ScanError
@@ -16,7 +17,12 @@ USAGE = "usage: pip-private scan [PATH...]"
 
 
 def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
-    """`pip-private scan [PATH...]`; `argv` are the arguments after `scan`."""
+    """`pip-private scan [PATH...]`; `argv` are the arguments after `scan`. What it prints
+    quotes the files it read: printable (keyring_backend/printable.py)."""
+    return _main(argv, PrintableWriter(out), PrintableWriter(err))
+
+
+def _main(argv: Sequence[str], out: Writer, err: Writer) -> int:
     paths: list[Path] = []
     options_done = False
     for arg in argv:

@@ -65,8 +65,12 @@ class Finding:
 
     def render(self) -> str:
         """The ruff/flake8-style block: location, kind and message, then the indented fix."""
-        head = f"{os.fspath(self.path)}:{self.line}:{self.column}: {self.kind}: {self.message}"
-        fix = self.proposal.splitlines() or [""]
+        from keyring_backend.printable import printable
+
+        # The path and message quote the scanned files: printable, each one line.
+        head = printable(f"{os.fspath(self.path)}:{self.line}:{self.column}: {self.kind}: "
+                         f"{self.message}")
+        fix = [printable(line) for line in self.proposal.splitlines()] or [""]
         return "\n".join([head, f"    fix: {fix[0]}", *(f"         {line}" for line in fix[1:])])
 
 

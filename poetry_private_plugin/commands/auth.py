@@ -13,7 +13,6 @@ import os
 import re
 from typing import TYPE_CHECKING, ClassVar, Optional
 
-from cleo.formatters.formatter import Formatter
 from cleo.helpers import argument, option
 from poetry.console.commands.command import Command
 
@@ -22,6 +21,7 @@ from keyring_backend.errors import EXIT_CONFIG, PrivatePackagesError
 from keyring_backend.references import ENV_NAME
 from keyring_backend.registry_presets import PRESET_NAMES, PRESET_OPTIONS
 
+from ..escape import escape
 from ..source_rule import write_preset, write_source_rule
 
 if TYPE_CHECKING:
@@ -77,9 +77,9 @@ class SourceAuthCommand(Command):
                 user_file=user_config_path(os.environ) if user_file else None,
                 allow_literal=bool(self.option("allow-literal")))
         except PrivatePackagesError as exc:
-            self.line_error(f"<error>{Formatter.escape(str(exc))}</error>")
+            self.line_error(f"<error>{escape(str(exc))}</error>")
             return exc.exit_code
-        esc = Formatter.escape
+        esc = escape
         bound = f" (url {esc(written.url)})" if written.url is not None else ""
         self.line(f"{written.action.capitalize()} {written.file.table_name} for source "
                   f"<c1>{esc(name)}</c1>{bound} in {esc(str(written.file.path))}: username "
@@ -88,7 +88,8 @@ class SourceAuthCommand(Command):
             self.line(f"Replaced the rule bound by name (source = {esc(name)}, password "
                       f"{esc(password)}): a user-file rule binds a url, so a project with "
                       "another source of that name never gets the credential.")
-        self._record_approval(before, user_file)
+        if not user_file:  # a user-file rule binds a url: nothing in the project changed
+            self._record_approval(before, written.file.text())
         if written.literal:
             where = ("your user config file, in plain text" if user_file else
                      "pyproject.toml, which is committed: anyone who can read the repository "
@@ -143,23 +144,24 @@ class SourceAuthCommand(Command):
                                    user_file=user_config_path(os.environ) if user_file
                                    else None, priority=str(self.option("priority")))
         except PrivatePackagesError as exc:
-            self.line_error(f"<error>{Formatter.escape(str(exc))}</error>")
+            self.line_error(f"<error>{escape(str(exc))}</error>")
             return exc.exit_code
         if written.source_added:
-            self.line(f"Added source <c1>{Formatter.escape(name)}</c1>: "
-                      f"{Formatter.escape(written.source_url)}")
+            self.line(f"Added source <c1>{escape(name)}</c1>: "
+                      f"{escape(written.source_url)}")
         rule = written.rule
         self.line(f"{rule.action.capitalize()} {rule.file.table_name} for "
-                  f"{Formatter.escape(preset.rule_url)} in "
-                  f"{Formatter.escape(str(rule.file.path))}: username "
-                  f"{Formatter.escape(rule.username_shown)}, password "
-                  f"{Formatter.escape(rule.password_shown)}")
+                  f"{escape(preset.rule_url)} in "
+                  f"{escape(str(rule.file.path))}: username "
+                  f"{escape(rule.username_shown)}, password "
+                  f"{escape(rule.password_shown)}")
         if written.command:
-            self.line(f"Command <c1>{Formatter.escape(written.command)}</c1> in the same file "
+            self.line(f"Command <c1>{escape(written.command)}</c1> in the same file "
                       "mints the token when a client asks.")
         for note in preset.notes:
-            self.line(f"Note: {Formatter.escape(note)}")
-        self._record_approval(before, False)
+            self.line(f"Note: {escape(note)}")
+        if written.project is not None:  # a preset may add a source to pyproject.toml
+            self._record_approval(before, written.project.text())
         return 0
 
     def _config_before(self) -> Config:
@@ -167,13 +169,13 @@ class SourceAuthCommand(Command):
 
         return load_config(os.environ, self.poetry.pyproject_path.parent)
 
-    def _record_approval(self, before: Optional[Config], user_file: bool) -> None:
+    def _record_approval(self, before: Optional[Config], written: str) -> None:
         """What you write into the project is your consent to it (approval.py: never to
-        content you had not approved before)."""
-        if user_file:
-            return  # a user-file rule binds a url: nothing in the project changed
+        content you had not approved before): exactly the text written, not the file read
+        again, and the line says what that sends where."""
         from keyring_backend.approval import approve_written
 
-        note = approve_written(os.environ, self.poetry.pyproject_path.parent, before)
+        note = approve_written(os.environ, self.poetry.pyproject_path, before,
+                               written.encode("utf-8"))
         if note is not None:
-            self.line(f"{Formatter.escape(note)}.")
+            self.line(f"{escape(note)}.")

@@ -13,12 +13,13 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
-from cleo.formatters.formatter import Formatter
 from cleo.helpers import argument, option
 from cleo.io.outputs.output import Verbosity
 from poetry.console.commands.command import Command
 
 from keyring_backend.errors import ConfigError
+
+from ..escape import escape
 
 if TYPE_CHECKING:
     from cleo.io.inputs.argument import Argument
@@ -71,7 +72,7 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
             return self._bump()
         except PrivatePackagesError as exc:
             # Messages name URLs, rules and references, never a value (errors.py).
-            self.line_error(f"<error>{Formatter.escape(str(exc))}</error>")
+            self.line_error(f"<error>{escape(str(exc))}</error>")
             return exc.exit_code
 
     def _bump(self) -> int:
@@ -90,7 +91,8 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
         url = project_page_url(index, project)
         sending = self._credential(name, index, sources.get(name) or repository,
                                    from_option=bool(override), publish=name not in sources)
-        self.line(f"Reading {url} {sending.described}", verbosity=Verbosity.VERBOSE)
+        self.line(f"Reading {escape(url)} {escape(sending.described)}",
+                  verbosity=Verbosity.VERBOSE)
         versions = project_versions(
             index, project, username=sending.username, password=sending.password,
             timeout=DEFAULT_TIMEOUT, cafile=self._cafile(name), rule=sending.rule)
@@ -103,7 +105,7 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
                 f"'{name}' (see `poetry source auth --help`), or pass --allow-anonymous if "
                 "the index is public")
         if not versions:
-            self.line_error(f"<comment>{project} is not on {url} yet; starting from "
+            self.line_error(f"<comment>{project} is not on {escape(url)} yet; starting from "
                             "pyproject.toml's version</comment>")
         else:
             self.line(f"Found {len(versions)} version(s) of {project}",
@@ -128,7 +130,8 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
         from keyring_backend.urls import parse_location
 
         from ..credential_choice import choose_credential
-        from ..hook_rules import Target, blocking_errors, publish_repositories
+        from ..hook_rules import Target, blocking_errors
+        from ..sources import user_repositories
 
         _, url_user, url_password = split_userinfo(index)
         in_url = url_user is not None or url_password is not None
@@ -136,9 +139,8 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
             return Sending(None, None, "with the credential in --index-url's userinfo", True)
         target = Target(name, (redact_url(index),))
         project_dir = self.poetry.pyproject_path.parent
-        repositories = publish_repositories(
-            [Target(name, (named_url,))], project_dir) if publish and named_url else None
-        store = CredentialStore(os.environ, project_dir, repositories)
+        store = CredentialStore(os.environ, project_dir,
+                                user_repositories() if publish and named_url else None)
         choice = choose_credential(target, store.config.rules, self.poetry.config, os.environ,
                                    publish=publish)
         explicit = choice.explicit
@@ -149,7 +151,7 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
         if choice.rule is not None and choice.uncovered is not None:
             warning = (f"{choice.rule.origin} is bound to {choice.rule.url}, not to "
                        f"{target.urls[0]}; not sending its credential there")
-            self.line_error(f"<warning>{Formatter.escape(warning)}</warning>")
+            self.line_error(f"<warning>{escape(warning)}</warning>")
             location = parse_location(target.urls[0])
             rule = store.config.rules.find(location) if location is not None else None
         concerning, other = blocking_errors(store.config.errors, {target: rule})
@@ -157,7 +159,7 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
             raise concerning[0]
         notice = store.config.untrusted_notice()
         for text in [*map(str, other), *([notice] if notice else [])]:
-            self.line_error(f"<warning>{Formatter.escape(text)}</warning>")
+            self.line_error(f"<warning>{escape(text)}</warning>")
         if rule is not None:
             resolved = store.resolve(rule)
             return Sending(resolved.username, resolved.password,

@@ -76,6 +76,6 @@ class SourceCheckCommand(Command):
 
     @staticmethod
     def _escape(text: str) -> str:
-        from cleo.formatters.formatter import Formatter
+        from ..escape import escape
 
-        return Formatter.escape(text)
+        return escape(text)

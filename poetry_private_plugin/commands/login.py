@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Optional, TextIO
 
-from cleo.formatters.formatter import Formatter
 from cleo.helpers import argument, option
 from poetry.console.commands.command import Command
 
@@ -21,6 +20,7 @@ from keyring_backend.config import user_config_path
 from keyring_backend.errors import PrivatePackagesError
 from keyring_backend.secret import Secret
 
+from ..escape import escape
 from ..keyring_store import LoginOutcome, SourceKeyring
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class _SourceKeyringCommand(Command):
                              username)
 
     def fail(self, exc: PrivatePackagesError) -> int:
-        self.line_error(f"<error>{Formatter.escape(str(exc))}</error>")
+        self.line_error(f"<error>{escape(str(exc))}</error>")
         return exc.exit_code
 
 
@@ -70,7 +70,7 @@ class SourceLoginCommand(_SourceKeyringCommand):
         return Secret(stream.readline().rstrip("\r\n"))
 
     def _report(self, entry: SourceKeyring, outcome: LoginOutcome) -> None:
-        esc = Formatter.escape
+        esc = escape
         reference = esc(entry.reference_shown)
         self.line(f"Stored the token for source <c1>{esc(entry.name)}</c1> in keyring "
                   f"backend {esc(outcome.backend)} (service {esc(entry.service)}, username "
@@ -138,7 +138,7 @@ class SourceLogoutCommand(_SourceKeyringCommand):
             found, removed = entry.logout()
         except PrivatePackagesError as exc:
             return self.fail(exc)
-        esc = Formatter.escape
+        esc = escape
         where = f"(service {esc(entry.service)}, username {esc(entry.username_shown)})"
         if found:
             self.line(f"Deleted the token for source <c1>{esc(entry.name)}</c1> from the "

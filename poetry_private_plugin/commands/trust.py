@@ -57,9 +57,9 @@ class SourceTrustCommand(Command):
             return run_trust(options, _Lines(self.io, error=False), _Lines(self.io, error=True),
                              self.io.input.stream or sys.stdin, os.environ, Path.cwd())
         except PrivatePackagesError as exc:
-            from cleo.formatters.formatter import Formatter
+            from ..escape import escape
 
-            self.line_error(f"<error>{Formatter.escape(str(exc))}</error>")
+            self.line_error(f"<error>{escape(str(exc))}</error>")
             return exc.exit_code
 
     def _project_dir(self) -> Path:
@@ -68,16 +68,16 @@ class SourceTrustCommand(Command):
 
 class _Lines:
     """A text stream over cleo's IO, so the shared function prints through poetry (its
-    text is plain: every `<` escaped, never read as a cleo tag)."""
+    text is plain: printable, every `<` escaped, never read as a cleo tag)."""
 
     def __init__(self, io: IO, *, error: bool) -> None:
         self._io = io
         self._error = error
 
     def write(self, text: str) -> int:
-        from cleo.formatters.formatter import Formatter
+        from ..escape import escape_lines
 
-        escaped = Formatter.escape(text)
+        escaped = escape_lines(text)
         if self._error:
             self._io.write_error(escaped)
         else:

@@ -63,6 +63,7 @@ def test_found_and_missing_references_name_file_line_and_provider(tmp_path: Path
         "other @ https://bot:${VIKTOR_APP_SECRET#gitlab}@git.example/o.whl\n"
         "cmd-pkg @ https://x:${cmd:mint}@h.example/c.whl\n")})
     env = base_env(tmp_path, TOKEN=secret)
+    trust(env, tmp_path)  # beyond pip's own ${NAME}: the file must be trusted
     code, out = run(tmp_path, env, "--no-probe", "-r", "requirements.txt")
     assert code == EXIT_CONFIG
     assert lines_with(out, OK, "requirements.txt:2", "${TOKEN}", "env", "found")
@@ -228,6 +229,7 @@ def test_probe_gets_the_credential_pip_would_send(tmp_path: Path, monkeypatch: p
                           credential_sent=True)
     probe = RecordingProbe(verdict)
     monkeypatch.setattr(doctor, "probe_index", probe)
+    trust(env, tmp_path)  # a credential an untrusted file chose is never sent (below)
     code, out = run(tmp_path, env, "--timeout", "2.5", "-r", "r.txt")
     assert code == EXIT_REJECTED
     [call] = probe.calls

@@ -354,11 +354,12 @@ def test_relative_path_without_base_dir_starts_at_the_cwd(
     assert render("${file:token}") == secret
 
 
-def test_tilde_expands_to_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tilde_expands_to_home(tmp_path: Path) -> None:
+    """HOME of the environment passed in (not this process's), when it is absolute."""
     secret = make_secret()
-    monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / ".pypi-token").write_text(secret + "\n")
-    assert render("${file:~/.pypi-token}", base_dir=tmp_path / "unused") == secret
+    assert render("${file:~/.pypi-token}", {"HOME": str(tmp_path)},
+                  base_dir=tmp_path / "unused") == secret
 
 
 def test_json_field_and_index_on_a_file(tmp_path: Path) -> None:

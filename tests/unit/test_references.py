@@ -23,8 +23,8 @@ def only_reference(text: str) -> Reference:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("${NAME}", Reference("env", "NAME", 1)),
-        ("${env:NAME}", Reference("env", "NAME", 1)),
+        ("${NAME}", Reference("env", "NAME", 1, pip_expands=True)),
+        ("${env:NAME}", Reference("env", "NAME", 1)),  # pip would send it as written
         ("${_x9}", Reference("env", "_x9", 1)),
         ("${NAME:-fallback}", Reference("env", "NAME", 1, fallback="fallback")),
         ("${X:-}", Reference("env", "X", 1, fallback="")),
@@ -57,23 +57,36 @@ def test_every_form_parses_into_its_fields(text: str, expected: Reference) -> No
     assert only_reference(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expands"), [
+    ("${NAME}", True), ("${A_1}", True), ("${_X}", True), ("${https_proxy}", False),
+    ("${Name}", False), ("${env:NAME}", False), ("${NAME:-x}", False), ("${NAME:?m}", False),
+    ("${NAME#f}", False), ("${NAME[0]}", False), ("${file:/p}", False),
+    ("${keyring:s#u}", False), ("${vault:p#f}", False), ("${cmd:c}", False),
+])
+def test_pip_expands_exactly_its_own_form(text: str, expands: bool) -> None:
+    """pip's ENV_VAR_RE, `\\$\\{([A-Z0-9_]+)\\}`: an untrusted requirements file renders
+    only what pip would expand itself (config/locations.py)."""
+    assert only_reference(text).pip_expands is expands
+
+
 @pytest.mark.parametrize(
     ("text", "parts"),
     [
         ("", ()),
         ("plain text", ("plain text",)),
-        ("a${X}b", ("a", Reference("env", "X", 2), "b")),
-        ("${A}${B}", (Reference("env", "A", 1), Reference("env", "B", 5))),
+        ("a${X}b", ("a", Reference("env", "X", 2, pip_expands=True), "b")),
+        ("${A}${B}", (Reference("env", "A", 1, pip_expands=True),
+                      Reference("env", "B", 5, pip_expands=True))),
         (
             "https://u:${TOK}@host/${file:/p#f}/x",
-            ("https://u:", Reference("env", "TOK", 11), "@host/",
+            ("https://u:", Reference("env", "TOK", 11, pip_expands=True), "@host/",
              Reference("file", "/p", 23, field="f"), "/x"),
         ),
         ("$${", ("${",)),
         ("$${X}", ("${X}",)),
         ("a$${X}b", ("a${X}b",)),
-        ("$${A}${B}", ("${A}", Reference("env", "B", 6))),
-        ("${A}$${B}", (Reference("env", "A", 1), "${B}")),
+        ("$${A}${B}", ("${A}", Reference("env", "B", 6, pip_expands=True))),
+        ("${A}$${B}", (Reference("env", "A", 1, pip_expands=True), "${B}")),
         ("$", ("$",)),
         ("$$", ("$$",)),
         ("a $ b $$ c $X {Y}", ("a $ b $$ c $X {Y}",)),

@@ -4,6 +4,7 @@ with real files in tmp dirs (the state file under each test's own HOME)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -147,7 +148,8 @@ def test_no_content_never_reads_the_state_file(env: dict[str, str], tmp_path: Pa
         "https://a.example.com/"]
 
 
-@pytest.mark.parametrize("problem", ["corrupt", "other-owner", "group-writable"])
+@pytest.mark.parametrize("problem", ["corrupt", "other-owner", "group-writable", "symlink",
+                                     "directory", "fifo", "too-large"])
 def test_an_unusable_state_file_trusts_nothing_with_one_error(
         env: dict[str, str], project: Path, problem: str) -> None:
     trust(env, project)
@@ -156,12 +158,29 @@ def test_an_unusable_state_file_trusts_nothing_with_one_error(
         path.write_bytes(b"\xff not json")
     elif problem == "other-owner":
         os.chown(path, 12345, 12345)
-    else:
+    elif problem == "group-writable":
         path.chmod(0o664)
-    config = load_config({**env, "PRIVATE_PACKAGES_OK_URL": "https://ok.example.com",
-                          "PRIVATE_PACKAGES_OK_PASSWORD": "${T}"}, project)
-    assert config.untrusted and urls(config) == ["https://ok.example.com/"]
-    [error] = [str(e) for e in config.errors]
+    elif problem == "symlink":  # to a copy you own: still not followed
+        path.rename(path.with_name("elsewhere.json"))
+        path.symlink_to("elsewhere.json")
+    elif problem == "too-large":
+        path.write_text(" " * (4 * 1024 * 1024) + path.read_text())
+    else:
+        path.unlink()
+        path.mkdir() if problem == "directory" else os.mkfifo(path, 0o600)
+    # In a child with a timeout: a FIFO opened for reading blocks until a writer comes
+    # (trust attack, finding 8: every pip, poetry and keyring process hung on it).
+    code = ("import json, sys; from pathlib import Path; from keyring_backend.config import "
+            "load_config; c = load_config(json.loads(sys.argv[1]), Path(sys.argv[2])); "
+            "print(json.dumps([c.untrusted, [r.url for r in c.rules.rules], "
+            "[str(e) for e in c.errors]]))")
+    mine = {**env, "PRIVATE_PACKAGES_OK_URL": "https://ok.example.com",
+            "PRIVATE_PACKAGES_OK_PASSWORD": "${T}"}
+    result = subprocess.run([sys.executable, "-c", code, json.dumps(mine), str(project)],
+                            capture_output=True, text=True, timeout=60, check=True)
+    untrusted, found, errors = json.loads(result.stdout)
+    assert untrusted and found == ["https://ok.example.com/"]
+    [error] = errors
     assert error.startswith(f"trust state {path}: ") and "no project is trusted" in error
 
 

@@ -116,6 +116,28 @@ def test_a_corrupt_state_file_is_one_line_exit_2(env: dict[str, str], project: P
     assert code == 2 and "is not a version-1 trust state" in err and err.count("\n") == 1
 
 
+def test_auth_approves_the_text_it_wrote_and_says_where_it_sends(env: dict[str, str],
+                                                                 project: Path) -> None:
+    """`poetry source auth` (approve_written): the approval is of the bytes the command
+    wrote, not of the file read again -- here the file changed in between and the change
+    stays unapproved -- and the line names each destination (the source's URL, which a
+    cloned project chose)."""
+    from keyring_backend.approval import approve_written
+
+    written = (PYPROJECT + '\n[[tool.poetry.source]]\nname = "corp"\n'
+               'url = "https://corp.example.com/simple/"\n\n'
+               '[[tool.private-packages.credentials]]\nsource = "corp"\n'
+               'password = "${CORP_TOKEN}"\n')
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(written.replace("corp.example.com", "evil.example.com"))  # the race
+    note = approve_written(env, pyproject, None, written.encode())
+    assert note is not None and note.startswith(f"Recorded your approval of {project}")
+    assert "${CORP_TOKEN} to https://corp.example.com/" in note
+    assert load_config(env, project).untrusted  # what is on disk now was not approved
+    pyproject.write_text(written)
+    assert not load_config(env, project).untrusted
+
+
 # -- requirements files ----------------------------------------------------------------
 
 def render(env: dict[str, str], cwd: Path, path: Path) -> list[str]:

@@ -13,7 +13,6 @@ import math
 import os
 from collections.abc import Mapping
 from contextlib import suppress
-from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from ...errors import ConfigError, UnresolvedReference
@@ -155,9 +154,13 @@ def _guess_method(env: Mapping[str, str], role: Optional[str], id_token: Optiona
 
 
 def _token_file(env: Mapping[str, str]) -> str:
-    """The token `vault login` leaves in ~/.vault-token, HOME taken from the env passed in."""
+    """The token `vault login` leaves in ~/.vault-token, the home taken from the env passed
+    in (user_dirs.py: never a relative HOME, which would name a project's file)."""
+    from ...regular_files import SECRET_FILE_LIMIT, UnreadableFile, read_regular_file
+    from ...user_dirs import home_dir
+
     try:
-        home = Path(env["HOME"]) if env.get("HOME") else Path.home()
-        return (home / ".vault-token").read_text(encoding="utf-8").strip()
-    except (OSError, RuntimeError, UnicodeDecodeError):
+        path = home_dir(env) / ".vault-token"
+        return read_regular_file(path, SECRET_FILE_LIMIT).decode("utf-8").strip()
+    except (ConfigError, UnreadableFile, UnicodeDecodeError):
         return ""
