@@ -7,7 +7,7 @@ start"). That folder is taken off sys.path too, before anything else is imported
 pip_hook's own modules shadow nothing either.
 
 - `--probe`: print `backend=1` when keyring and private-packages are importable here (pip
-  can ask our backend), else `backend=0`.
+  can ask our backend), else `backend=0`; and `keyring=1` or `keyring=0` for keyring alone.
 - `--has-feature NAME`: exit 0 when this pip has `--use-feature NAME` (e.g.
   `inprocess-build-deps`: pip installs build dependencies in its own process), else 1.
 - `--guard ARGS`: when private-packages is importable here, check every request pip sends
@@ -27,8 +27,9 @@ if __name__ == "__main__":
 def probe() -> int:
     from importlib.util import find_spec
 
-    backend = find_spec("keyring") is not None and find_spec("keyring_backend") is not None
-    print(f"backend={int(backend)}")
+    keyring = find_spec("keyring") is not None
+    backend = keyring and find_spec("keyring_backend") is not None
+    print(f"backend={int(backend)}\nkeyring={int(keyring)}")
     return 0
 
 

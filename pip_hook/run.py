@@ -43,7 +43,8 @@ from .build_deps import build_deps_args
 from .interpreter import child_argv, final_python, plan_for
 from .masking import Masker, secret_forms
 from .memfiles import RenderedFiles
-from .outputs import ENV_OPTIONS, FILE_OPTIONS, MaskedOutputs
+from .outputs import CONFIG_KEYS, MaskedOutputs, redirect_files
+from .pip_config import config_values, is_isolated
 from .pipargs import (
     GENERAL_FLAGS,
     GENERAL_VALUE,
@@ -55,7 +56,8 @@ from .pipargs import (
     join_args,
     split_args,
 )
-from .provider_choice import NETWORK_COMMANDS
+from .provider_choice import NETWORK_COMMANDS, pip_prefix
+from .recorded_urls import keep_out_of_caches
 from .render import Renderer
 
 #: Options that a requirements file may also hold, so a secret-bearing value moves there.
@@ -89,24 +91,18 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
     from .private_dirs import sweep_orphans
 
     sweep_orphans(os.environ)  # rendered files of runs that were SIGKILLed
-    plan = plan_for(final_python(options.python, pip_python, os.environ), args, command)
+    python = final_python(options.python, pip_python, os.environ)
+    plan = plan_for(python, args, command)
+    isolated = is_isolated(args, os.environ)
     with _terminating_cleanly(), RenderedFiles(use_memfd=None if not reexec else False) as files:
         renderer = Renderer(os.environ, config.settings, files.add, cwd,
                             LocationTrust(os.environ), lift_urls=plan.lift)
         pip_env: dict[str, str] = {}
-        if command in READS_REQUIREMENTS:
-            _render_includes(renderer, rest)
-        synthetic = _render_values(renderer, general, pip_env, allow_file=False)
-        synthetic += _render_values(renderer, rest, pip_env,
-                                    allow_file=command in _SYNTHETIC_COMMANDS)
-        if "HTTPS_PROXY" in pip_env and any(p.name == "--no-proxy-env" for p in general + rest):
-            raise ConfigError("--proxy holds a secret, which pip-private passes to pip as "
-                              "HTTPS_PROXY, but --no-proxy-env tells pip to ignore that")
-        if synthetic:
-            path = files.add("command line", "\n".join(synthetic) + "\n")
-            rest.insert(0, Arg(["-r", path], "--requirement", path))
+        synthetic = _render_arguments(renderer, command, general, rest, pip_env, files)
         env = _pip_environment(renderer, store, options.keep_env, cwd)
         env.update(pip_env)
+        if renderer.fetched_secret is not None:  # pip's caches would keep it
+            keep_out_of_caches(renderer.fetched_secret, general, rest, env, plan)
         if plan.provider:
             env["PIP_KEYRING_PROVIDER"] = "import"  # for the nested build-dependency pip
         _refuse_pip_expansion(renderer, env)
@@ -114,7 +110,9 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
         masker_factory = _masker_factory(renderer, files)
         outputs = MaskedOutputs(masker_factory)
         try:
-            _redirect_output_files(outputs, general, rest, env)
+            redirect_files(outputs, general, rest, env, command, isolated=isolated,
+                           config=config_values(env, pip_prefix(python), isolated, command
+                                                or "", CONFIG_KEYS) if renderer.values else None)
             pip_args = [*join_args(general), *extra]
             if command is not None:
                 pip_args += [command, *plan.provider, *join_args(rest)]
@@ -133,6 +131,24 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
                 shown = masker.feed(problem.encode()) + masker.flush()
                 print(f"pip-private: warning: {shown.decode(errors='replace')}",
                       file=sys.stderr)
+
+
+def _render_arguments(renderer: Renderer, command: Optional[str], general: list[Arg],
+                      rest: list[Arg], pip_env: dict[str, str], files: RenderedFiles) -> list[str]:
+    """Render the files and values of pip's arguments (steps 2 and 3 of the module
+    docstring); return the lines that left argv for a rendered file."""
+    if command in READS_REQUIREMENTS:
+        _render_includes(renderer, rest)
+    synthetic = _render_values(renderer, general, pip_env, allow_file=False)
+    synthetic += _render_values(renderer, rest, pip_env,
+                                allow_file=command in _SYNTHETIC_COMMANDS)
+    if "HTTPS_PROXY" in pip_env and any(p.name == "--no-proxy-env" for p in general + rest):
+        raise ConfigError("--proxy holds a secret, which pip-private passes to pip as "
+                          "HTTPS_PROXY, but --no-proxy-env tells pip to ignore that")
+    if synthetic:
+        path = files.add("command line", "\n".join(synthetic) + "\n")
+        rest.insert(0, Arg(["-r", path], "--requirement", path))
+    return synthetic
 
 
 def _render_includes(renderer: Renderer, parts: list[Arg]) -> None:
@@ -155,7 +171,7 @@ def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str]
             continue
         before = len(renderer.values)
         where = f"command line argument {number}"
-        text = renderer.render_value(part.value, where, lift=part.name != "--proxy")
+        text = renderer.render_value(part.value, where, part.name)
         if len(renderer.values) == before:  # fallback text or `$${`: nothing secret
             part.value, part.changed = text, True
             keep.append(part)
@@ -233,20 +249,6 @@ def _masker_factory(renderer: Renderer, files: RenderedFiles) -> Callable[[], Ma
     # pip names rendered files by the path it was given; show the user's file name instead.
     replacements = {path.encode(): display.encode() for path, display in files.paths.items()}
     return lambda: Masker(needles, replacements)
-
-
-def _redirect_output_files(outputs: MaskedOutputs, general: list[Arg], rest: list[Arg],
-                           env: dict[str, str]) -> None:
-    for part in general + rest:
-        name, value = part.name, part.value
-        if name in FILE_OPTIONS and name is not None and value is not None and value != "-":
-            part.value, part.changed = outputs.redirect(name, value), True
-    named = {part.name for part in general + rest}
-    for variable, option in ENV_OPTIONS.items():
-        target = env.pop(variable, None)
-        if target and option not in named:
-            path = outputs.redirect(option, target)
-            general.append(Arg([option, path], option, path))
 
 
 def _here(python: str) -> bool:
