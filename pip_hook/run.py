@@ -66,6 +66,8 @@ _MOVABLE = frozenset({"--index-url", "--extra-index-url", "--find-links", "--edi
 _SYNTHETIC_COMMANDS = frozenset({"install", "download", "wheel", "lock"})
 GIT_RULE_PREFIX = "PRIVATE_PACKAGES_PIP_PRIVATE_GIT_"
 URL_RULE_PREFIX = "PRIVATE_PACKAGES_PIP_PRIVATE_URL_"
+#: `NO_PROXY` spelling of the loopback hosts: curl before 7.86 knows no CIDR ranges.
+LOOPBACK_NO_PROXY = "localhost,127.0.0.1,127.0.0.0/8,::1"
 
 
 @record
@@ -199,12 +201,14 @@ def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str]
 def _proxy_environment(text: str, pip_env: dict[str, str]) -> None:
     """A `--proxy` holding a secret: pip would pass `--proxy URL` to its nested pip, so it
     goes to the proxy variables requests reads instead, for pip and every pip it starts
-    (without `--proxy` pip leaves requests' `trust_env` on). `NO_PROXY` goes, as
-    `--proxy` would ignore it."""
+    (without `--proxy` pip leaves requests' `trust_env` on). `NO_PROXY` lists the loopback
+    hosts only: `--proxy` would ignore the user's, and a loopback rule's credential may
+    travel over plain http only because it never leaves the machine (the guard keeps it
+    from a proxy)."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         pip_env[name] = text
     for name in ("NO_PROXY", "no_proxy"):
-        pip_env[name] = ""
+        pip_env[name] = LOOPBACK_NO_PROXY
 
 
 def _pip_environment(renderer: Renderer, store: CredentialStore, keep_env: bool,
