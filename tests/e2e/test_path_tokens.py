@@ -20,11 +20,19 @@ import pytest
 
 from support.header_log import LoggingIndex
 from support.wheels import build_wheel
+from tests.conftest import Clients
 from tests.e2e.test_no_secret_in_argv import write_sdist
-from tests.e2e.test_pip_private import Job, job  # noqa: F401 -- the fixture, by name
+from tests.e2e.test_pip_private import Job, make_job
 from tests.leaks import assert_not_in_files, assert_not_in_texts
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(params=["child", "in-process"])
+def job(request: pytest.FixtureRequest, tmp_path: Path, clients: Clients,
+        client_env: dict[str, str]) -> Job:
+    """pip-private in both modes, git and pip's argv recorded (test_pip_private.py)."""
+    return make_job(tmp_path, clients, client_env, request.param == "in-process")
 
 
 @pytest.fixture(scope="module")
