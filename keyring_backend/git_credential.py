@@ -52,6 +52,10 @@ _HELPER_CODE = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
 def main(argv: Optional[list[str]] = None, *, store: Optional[CredentialStore] = None,
          env: Optional[Mapping[str, str]] = None) -> int:
     """Run one helper operation; `store`/`env` are for tests (default: os.environ)."""
+    if argv is None:  # the real helper: it is about to hold a secret
+        from .core_dumps import keep_out_of_core_dumps
+
+        keep_out_of_core_dumps()
     args = sys.argv[1:] if argv is None else list(argv)
     project_dir: Optional[Path] = None
     if args and args[0] in ("-h", "--help"):
