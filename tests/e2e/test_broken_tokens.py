@@ -28,21 +28,14 @@ QUOTE = "\u2019"
 NEVER = (QUOTE, "\\u2019", "position", "Traceback")
 
 
-@pytest.fixture(scope="module")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("broken-token-wheels")
-    build_wheel(dest, "acme-one", "1.0.0")
-    return dest
-
-
 @pytest.fixture
 def token() -> str:
     return make_canary("tok").replace(" ", "") + QUOTE + "tail"
 
 
 @pytest.fixture
-def index(wheels: Path, token: str) -> Iterator[LoggingIndex]:
-    with LoggingIndex(wheels, credential=("ci", token)) as server:
+def index(sample_wheels: Path, token: str) -> Iterator[LoggingIndex]:
+    with LoggingIndex(sample_wheels, credential=("ci", token)) as server:
         yield server
 
 
@@ -66,7 +59,7 @@ def test_pip_says_which_rule_not_which_character(
             else [str(pip.parent / "pip-private")])
     result = subprocess.run([*argv, "--no-input", "install", "--target", str(tmp_path / "t"),
                              "--index-url", f"http://127.0.0.1:{index.port}/simple/",
-                             "acme-one"], cwd=tmp_path, env=env, capture_output=True,
+                             "acme-internal"], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=300, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output  # no credential: the index's 401 stands
@@ -80,7 +73,7 @@ def test_pip_says_which_rule_not_which_character(
 def test_the_poetry_hook_stops_in_one_line(poetry: Poetry, index: LoggingIndex,
                                            token: str, tmp_path: Path) -> None:
     project = write_project(tmp_path / "app", f"http://127.0.0.1:{index.port}/simple/",
-                            dependencies=("acme-one",))
+                            dependencies=("acme-internal",))
     result = poetry.run("lock", cwd=project, env={"TOKEN": token, **rule(index)},
                         check=False)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -92,13 +85,14 @@ def test_the_poetry_hook_stops_in_one_line(poetry: Poetry, index: LoggingIndex,
 
 
 def test_a_token_that_is_the_username_is_masked_by_run(
-        clients: Clients, client_env: dict[str, str], wheels: Path, tmp_path: Path) -> None:
+        clients: Clients, client_env: dict[str, str], sample_wheels: Path,
+        tmp_path: Path) -> None:
     """twine --verbose prints `username: ...`; under run the username counts as a secret
     whenever a reference gave it."""
     user_token, password = make_canary("fury-user"), make_canary("fury-pass")
     dist = tmp_path / "dist"
     wheel = build_wheel(dist, "acme-two", "1.0.0")
-    with LoggingIndex(wheels, credential=(user_token, password),
+    with LoggingIndex(sample_wheels, credential=(user_token, password),
                       protect=lambda path: True) as server:
         env = {**client_env, "USER_TOKEN": user_token, "PASS": password,
                "PRIVATE_PACKAGES_F_URL": f"http://127.0.0.1:{server.port}",

@@ -14,45 +14,23 @@ from __future__ import annotations
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
 from tests.conftest import Clients
+from tests.processes import descendants
 
 pytestmark = pytest.mark.e2e
 
 CORES_HERE = Path("/proc/sys/kernel/core_pattern").read_text().strip() == "core"
 WAIT = 60  # seconds: "did not hang"
-
-
-@pytest.fixture
-def silent_port() -> Iterator[tuple[int, threading.Event]]:
-    """An index that accepts connections and never answers: pip waits there."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(8)
-        accepted, held = threading.Event(), []
-
-        def serve() -> None:
-            while True:
-                try:
-                    held.append(server.accept()[0])
-                except OSError:
-                    return
-                accepted.set()
-
-        threading.Thread(target=serve, daemon=True).start()
-        yield server.getsockname()[1], accepted
-        for conn in held:
-            conn.close()
 
 
 def cores_on() -> None:
@@ -65,23 +43,6 @@ def core_limit(pid: int) -> Optional[str]:
         if line.startswith("Max core file size"):
             return line.split()[4]
     return None
-
-
-def descendants(pid: int) -> list[int]:
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_bytes()
-            except OSError:
-                continue
-            if int(stat[stat.rfind(b")") + 2:].split()[1]) == parent:
-                found.append(int(entry))
-                frontier.append(int(entry))
-    return found
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -98,9 +59,9 @@ CASES = ["control", "pip-private", "pip-private-child", "run", "git-helper"]
 @pytest.mark.parametrize("case", CASES)
 def test_sigquit_leaves_no_core_with_the_secret(
         case: str, clients: Clients, client_env: dict[str, str], tmp_path: Path,
-        silent_port: tuple[int, threading.Event]) -> None:
+        silent_index: tuple[int, threading.Event]) -> None:
     token = f"tok-core-{os.urandom(8).hex()}"
-    port, accepted = silent_port
+    port, accepted = silent_index
     bin_dir = clients.pip_python.parent
     env = {**client_env, "TOKEN": token, "PRIVATE_PACKAGES_G_URL": "https://h.example",
            "PRIVATE_PACKAGES_G_PASSWORD": "${TOKEN}"}

@@ -22,7 +22,6 @@ import pytest
 from keyring_backend.git_credential import git_config_env
 from support.header_log import LoggingIndex
 from support.http_proxy import ForwardProxy
-from support.wheels import build_wheel
 from tests.conftest import Clients, make_canary
 from tests.leaks import assert_not_in_texts
 
@@ -31,27 +30,20 @@ pytestmark = pytest.mark.e2e
 USER = "ci"
 
 
-@pytest.fixture(scope="module")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("proxy-wheels")
-    build_wheel(dest, "acme-one", "1.0.0")
-    return dest
-
-
 @pytest.fixture
 def token() -> str:
     return make_canary()
 
 
 @pytest.fixture
-def index(wheels: Path, token: str) -> Iterator[LoggingIndex]:
-    with LoggingIndex(wheels, credential=(USER, token)) as server:
+def index(sample_wheels: Path, token: str) -> Iterator[LoggingIndex]:
+    with LoggingIndex(sample_wheels, credential=(USER, token)) as server:
         yield server
 
 
 @pytest.fixture
-def proxy(wheels: Path, token: str) -> Iterator[LoggingIndex]:
-    with LoggingIndex(wheels, credential=(USER, token)) as server:
+def proxy(sample_wheels: Path, token: str) -> Iterator[LoggingIndex]:
+    with LoggingIndex(sample_wheels, credential=(USER, token)) as server:
         yield server
 
 
@@ -95,7 +87,7 @@ def test_pip_keeps_a_loopback_credential_off_a_proxy(
         env.update(PIP_PRIVATE_SUBPROCESS="1" if client.endswith("child") else "")
     result = subprocess.run([*argv, "install", "--retries", "0", "--target",
                              str(tmp_path / "t"), "--index-url",
-                             f"http://127.0.0.1:{index.port}/simple/", "acme-one"],
+                             f"http://127.0.0.1:{index.port}/simple/", "acme-internal"],
                             cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=300, check=False)
     assert proxy.seen and index.seen == [], "the proxy did not carry pip's requests"
@@ -141,7 +133,7 @@ def test_a_secret_proxy_is_passed_by_for_loopback(
             [str(clients.pip_python.parent / "pip-private"), "install", "--no-input",
              "--proxy", f"http://proxy-user:${{PROXY_TOKEN}}@127.0.0.1:{forward.port}",
              "--target", str(tmp_path / "t"), "--index-url",
-             f"http://127.0.0.1:{index.port}/simple/", "acme-one"],
+             f"http://127.0.0.1:{index.port}/simple/", "acme-internal"],
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert forward.seen == [] and carried(index, token)
