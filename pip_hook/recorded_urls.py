@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Collection, Iterable, Iterator
+from functools import lru_cache
 from typing import Optional
 
 from keyring_backend.errors import ConfigError
@@ -45,15 +46,22 @@ _URL = re.compile(r"(?<![A-Za-z0-9+.-])(?:(?P<vcs>(?:git|hg|svn|bzr)\+[A-Za-z][A
 
 def needles_of(values: Iterable[str]) -> set[str]:
     """What to look for in a URL: each value's spellings, and those of its pieces."""
+    return {needle for value in values for needle in _spellings(value)}
+
+
+@lru_cache(maxsize=256)  # a file repeats the same few secrets on many lines
+def _spellings(value: str) -> frozenset[str]:
     from keyring_backend.secret import secret_forms
 
-    pieces = {piece for value in values for piece in (value, *value.split())}
-    return {form.decode() for piece in pieces for form in secret_forms(piece)}
+    pieces = {value, *value.split()}
+    return frozenset(form.decode() for piece in pieces for form in secret_forms(piece))
 
 
 def kind_on_line(line: str, needles: Collection[str]) -> Optional[str]:
     """The gravest place (VCS, DIRECT, FETCHED) a secret stands in a URL of a
     requirements-file line, or None."""
+    if not _in_a_url(line, needles):  # the common case: the line's URLs hold none
+        return None
     head, options = break_args_options(line)
     try:
         words = shlex.split(options)
@@ -71,11 +79,17 @@ def kind_in_value(value: str, option: Optional[str], needles: Collection[str]) -
     return _gravest(_kinds(value, option, needles))
 
 
+def _in_a_url(text: str, needles: Collection[str]) -> bool:
+    for match in _URL.finditer(text):
+        url = _without_userinfo(match[0])
+        if any(needle in url for needle in needles):
+            return True
+    return False
+
+
 def _kinds(value: str, option: Optional[str], needles: Collection[str]) -> Iterator[str]:
-    if not needles:
-        return
     for match in _URL.finditer(value):
-        if not any(needle in _without_userinfo(match[0]) for needle in needles):
+        if not _in_a_url(match[0], needles):
             continue
         if match["vcs"]:
             yield VCS

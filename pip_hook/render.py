@@ -228,7 +228,7 @@ class Renderer:
         """Refuse a secret in a URL pip records; note one that only pip's caches would
         keep (recorded_urls.py). Judges a requirements-file line, or a command-line value
         (a requirement, or the value of `option`)."""
-        if not rendered.values:
+        if not rendered.values or "://" not in rendered.text:  # most lines: no URL at all
             return
         needles = needles_of(rendered.values)
         kind = (kind_on_line(rendered.text, needles) if whole_line
