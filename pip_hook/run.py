@@ -14,11 +14,14 @@ Steps, in order:
    credentials become env-defined rules; git gets our credential helper through
    `GIT_CONFIG_*`; `PIP_KEYRING_PROVIDER=import` reaches the nested build-dependency pip.
 5. Whatever secret pip would still pass to that nested pip's argv is kept out
-   (build_deps.py), or pip-private refuses.
-6. Add `--keyring-provider import` (provider_choice.py), run pip through the masker, and
-   return pip's exit code. pip runs in this interpreter when it is pip's own (inprocess.py:
-   no second start-up), else as a child started by bootstrap.py (runner.py). Rendered
-   files are gone afterwards whatever happened.
+   (build_deps.py), or pip-private refuses. A secret outside the userinfo of a URL is
+   refused where pip records the URL, and elsewhere pip runs without its caches
+   (recorded_urls.py).
+6. Add `--keyring-provider import` (provider_choice.py), point every file pip writes at
+   the masker (outputs.py), run pip through the masker, and return pip's exit code. pip
+   runs in this interpreter when it is pip's own (inprocess.py: no second start-up), else
+   as a child started by bootstrap.py (runner.py). Rendered files are gone afterwards
+   whatever happened.
 """
 
 from __future__ import annotations
