@@ -97,7 +97,7 @@ class PrivatePackagesKeyring(KeyringBackend):
         from .guard import install_in_clients
 
         install_in_clients()
-        return SimpleCredential(credential.username, credential.password.reveal())
+        return SimpleCredential(*credential.for_basic_auth())
 
     def _note_untrusted(self, service: str, *, answered: bool) -> None:
         """Say once that an untrusted project's content was left out -- when it matters:

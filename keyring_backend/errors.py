@@ -55,6 +55,12 @@ class UntrustedReference(UnresolvedReference):
     read your secrets (`${file:}`, `${vault:}`, `${keyring:}`): trust the project first."""
 
 
+class BrokenSecret(UnresolvedReference):
+    """A secret holds what a client cannot carry: bytes that are not UTF-8 in a variable, a
+    character an HTTP Basic header cannot hold. The message names the reference or the
+    rule, never the character or where it stands: those are part of the secret."""
+
+
 class ProviderUnavailable(UnresolvedReference):
     """A provider could not be reached or used (Vault down or sealed, hvac not installed...)."""
 

@@ -52,6 +52,10 @@ _HELPER_CODE = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
 def main(argv: Optional[list[str]] = None, *, store: Optional[CredentialStore] = None,
          env: Optional[Mapping[str, str]] = None) -> int:
     """Run one helper operation; `store`/`env` are for tests (default: os.environ)."""
+    if argv is None:  # the real helper: it is about to hold a secret
+        from .core_dumps import keep_out_of_core_dumps
+
+        keep_out_of_core_dumps()
     args = sys.argv[1:] if argv is None else list(argv)
     project_dir: Optional[Path] = None
     if args and args[0] in ("-h", "--help"):
@@ -154,7 +158,10 @@ def git_config_env(env: Mapping[str, str], *, project_dir: Optional[Path] = None
     ours is added: otherwise git would hand our token to their `store` or keychain helper
     after a successful fetch and it would land in ~/.git-credentials. Other hosts keep the
     user's helpers and settings untouched. `useHttpPath` is switched on for those hosts only,
-    because rules bind path prefixes (https://gitlab.example.com/org). `project_dir`
+    because rules bind path prefixes (https://gitlab.example.com/org). A plain-http
+    loopback origin whose rule has no `allow_http` gets `http.<origin>.proxy` empty (no
+    proxy): its credential may travel in clear text only because it never leaves the
+    machine, and an `http_proxy` would carry it off (guard.py). `project_dir`
     (default: the current directory) is the project whose rules answer, wherever git runs.
     `store`: the caller's rules for that same `env` and project, to save loading them again.
     Needs git 2.31 or newer; older versions ignore these variables.
@@ -169,10 +176,12 @@ def git_config_env(env: Mapping[str, str], *, project_dir: Optional[Path] = None
     command = " ".join(shlex.quote(part) for part in (
         sys.executable, "-c", _HELPER_CODE, "--project-dir", str(project)))
     entries: list[tuple[str, str]] = []
-    for origin in rule_origins(store or _store(env, project)):
+    store = store or _store(env, project)
+    for origin in rule_origins(store):
         entries += [(f"credential.{origin}.helper", ""),
                     (f"credential.{origin}.helper", f"!{command}"),
                     (f"credential.{origin}.useHttpPath", "true")]
+    entries += [(f"http.{origin}.proxy", "") for origin in _loopback_http_origins(store)]
     if not entries:
         return {}
     out = {"GIT_CONFIG_COUNT": str(count + len(entries))}
@@ -185,6 +194,13 @@ def git_config_env(env: Mapping[str, str], *, project_dir: Optional[Path] = None
 def rule_origins(store: CredentialStore) -> list[str]:
     """`scheme://host[:port]` of every rule, in rule order, without repeats."""
     return list(dict.fromkeys(rule.location.origin for rule in store.config.rules.rules))
+
+
+def _loopback_http_origins(store: CredentialStore) -> list[str]:
+    """Origins a rule may reach over plain http only because they are loopback."""
+    return list(dict.fromkeys(
+        rule.location.origin for rule in store.config.rules.rules
+        if rule.location.scheme == "http" and rule.location.is_loopback and not rule.allow_http))
 
 
 def _store(env: Optional[Mapping[str, str]], project_dir: Optional[Path]) -> CredentialStore:

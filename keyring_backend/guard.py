@@ -14,6 +14,14 @@ the URL, never the value (a warning the first time per rule and origin, so that 
 which follows does not read as a wrong token). A credential that is not ours (your own
 http-basic) is left alone.
 
+Plain http to a loopback host is allowed without `allow_http` because such traffic never
+leaves the machine -- unless a proxy carries it (`HTTP_PROXY` without the host in
+`NO_PROXY`, pip's `--proxy`): the proxy then receives the whole request, Authorization in
+clear text, and may pass it on over the network (a local proxy chaining to a corporate
+one). So a request to an http URL that a proxy would carry (the `proxies` requests hands
+the adapter, chosen with requests' own `select_proxy`) keeps a credential only under a
+rule with `allow_http`.
+
 What it remembers (`remember`, called by store.py for every credential it resolves):
 the SHA-256 of each password, and of each username that came from a reference
 (registries that take the token as the username), with the rules it came from. Digests,
@@ -77,8 +85,9 @@ def rules_of(authorization: str) -> Optional[tuple[CredentialRule, ...]]:
     return found or None
 
 
-def may_carry(url: str, authorization: str) -> bool:
-    """Whether a request to `url` may keep this `Authorization` header."""
+def may_carry(url: str, authorization: str, *, proxied: bool = False) -> bool:
+    """Whether a request to `url` may keep this `Authorization` header; `proxied`: a
+    proxy would carry the request."""
     rules = rules_of(authorization)
     if rules is None:
         return True  # not ours to judge
@@ -87,14 +96,16 @@ def may_carry(url: str, authorization: str) -> bool:
     location = parse_location(url)
     if location is None or location.scheme is None:
         return False
+    if proxied and location.scheme == "http":  # the loopback exemption ends at a proxy
+        rules = tuple(rule for rule in rules if rule.allow_http)
     return any(rule.matches(location) for rule in rules)
 
 
-def check(request: Any) -> None:
+def check(request: Any, proxy: Optional[str] = None) -> None:
     """Remove the `Authorization` header of a requests `PreparedRequest` that may not
-    carry it (`may_carry`)."""
+    carry it (`may_carry`); `proxy`: the proxy URL that would carry the request."""
     header = request.headers.get("Authorization")
-    if not header or may_carry(request.url or "", header):
+    if not header or may_carry(request.url or "", header, proxied=bool(proxy)):
         return
     del request.headers["Authorization"]
     import logging
@@ -110,6 +121,16 @@ def check(request: Any) -> None:
     seen = (origins, where.origin if where is not None else "")
     level = logging.DEBUG if seen in _warned else logging.WARNING
     _warned.add(seen)
+    if proxy and where is not None and any(r.matches(where) for r in rules):
+        from urllib.parse import urlsplit
+
+        logging.getLogger(NAME).log(
+            level, "private-packages: not sending the credential of %s to %s: the proxy %s "
+            "would carry it in clear text (plain http is allowed to loopback hosts only "
+            "without a proxy; add the host to NO_PROXY, or set allow_http = true)", origins,
+            where, urlsplit(proxy if "://" in proxy else f"http://{proxy}").netloc
+            .rpartition("@")[2])
+        return
     logging.getLogger(NAME).log(
         level, "private-packages: not sending the credential of %s to %s: outside its "
         "prefix %s", origins, where or "a URL that is not http(s)",
@@ -121,16 +142,31 @@ def install(adapter_class: type) -> None:
     send: Optional[Callable[..., Any]] = getattr(adapter_class, "send", None)
     if send is None or getattr(send, _MARK, False):
         return
+    select_proxy = _proxy_selector(adapter_class)
 
     def guarded_send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
         if _bound:  # nothing resolved yet: nothing of ours to check
-            check(request)
+            # send(request, stream, timeout, verify, cert, proxies)
+            proxies = kwargs.get("proxies", args[4] if len(args) > 4 else None)
+            check(request, select_proxy(request.url, proxies) if proxies else None)
         return send(self, request, *args, **kwargs)
 
     setattr(guarded_send, _MARK, True)
     guarded_send.__wrapped__ = send  # type: ignore[attr-defined]
     guarded_send.__doc__ = send.__doc__
     adapter_class.send = guarded_send  # type: ignore[attr-defined]
+
+
+def _proxy_selector(adapter_class: type) -> Callable[[str, Any], Optional[str]]:
+    """The proxy the adapter itself will choose: `select_proxy` of the copy of requests it
+    comes from (pip's vendored one, or requests), found along its classes."""
+    for klass in adapter_class.__mro__:
+        found = getattr(sys.modules.get(klass.__module__), "select_proxy", None)
+        if callable(found):
+            return found  # type: ignore[no-any-return]
+    # Not requests' adapter: any proxy for the scheme (or all) counts.
+    return lambda url, proxies: next((str(proxies[key]) for key in (url.split(":", 1)[0], "all")
+                                      if proxies.get(key)), None)
 
 
 def install_in_clients() -> bool:

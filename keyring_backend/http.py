@@ -20,7 +20,8 @@ TLS uses the default context (the system's CA store) or `cafile`. Environment va
 such as `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE` or `PIP_CERT` are *not* read here: which one
 applies is the calling tool's decision (pip and poetry differ), so the caller passes
 `cafile`. Proxies follow urllib's defaults: `http_proxy`, `https_proxy` and `no_proxy`
-from the environment.
+from the environment -- except for a loopback host, which is always reached directly: a
+proxy would carry a loopback http credential off the machine in clear text (guard.py).
 """
 
 from __future__ import annotations
@@ -180,7 +181,17 @@ def _opener(cafile: Optional[str]) -> urllib.request.OpenerDirector:
         reason = getattr(exc, "strerror", None) or exc.__class__.__name__
         raise ConfigError(f"cannot load the CA bundle {cafile}: {reason}") from None
     return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
-                                       _KeepErrorStatuses())
+                                       _KeepErrorStatuses(), _NoProxyForLoopback())
+
+
+class _NoProxyForLoopback(urllib.request.ProxyHandler):
+    """urllib's environment proxies, never for a loopback host (module docstring)."""
+
+    def proxy_open(self, req: urllib.request.Request, proxy: str,
+                   type: str) -> Optional[http.client.HTTPResponse]:
+        if is_loopback(urlsplit(req.full_url).hostname or ""):
+            return None
+        return super().proxy_open(req, proxy, type)
 
 
 def _get(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str],

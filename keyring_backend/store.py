@@ -29,6 +29,24 @@ class Credential:
     password: Secret = field(repr=False)
     rule: CredentialRule
 
+    def for_basic_auth(self) -> tuple[str, str]:
+        """(username, password) for a client that sends them with requests (pip, poetry,
+        twine), which encodes HTTP Basic credentials as latin-1: on a character it cannot
+        encode it raises an error that quotes the character and its position, part of the
+        secret. Raises `BrokenSecret` naming the rule instead."""
+        password = self.password.reveal()
+        for part, text in (("username", self.username), ("password", password)):
+            try:
+                text.encode("latin-1")
+            except UnicodeEncodeError:
+                from .errors import BrokenSecret
+
+                raise BrokenSecret(
+                    f"{part} of {self.rule.origin} holds a character HTTP Basic "
+                    "authentication cannot carry (not latin-1: a typographic quote or an "
+                    "invisible character pasted with the token?); not sending it") from None
+        return self.username, password
+
 
 class CredentialStore:
     """Rules of the four layers for one environment and working directory, loaded once."""

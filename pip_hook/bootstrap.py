@@ -7,12 +7,14 @@ start"). That folder is taken off sys.path too, before anything else is imported
 pip_hook's own modules shadow nothing either.
 
 - `--probe`: print `backend=1` when keyring and private-packages are importable here (pip
-  can ask our backend), else `backend=0`.
+  can ask our backend), else `backend=0`; and `keyring=1` or `keyring=0` for keyring alone.
 - `--has-feature NAME`: exit 0 when this pip has `--use-feature NAME` (e.g.
   `inprocess-build-deps`: pip installs build dependencies in its own process), else 1.
 - `--guard ARGS`: when private-packages is importable here, check every request pip sends
   (keyring_backend/guard.py) before running `pip ARGS`.
-- `ARGS`: run pip exactly as `python -m pip ARGS` would.
+- `ARGS`: run pip exactly as `python -m pip ARGS` would -- in a process that leaves no
+  core dump and whose memory other processes cannot read (keyring_backend/core_dumps.py:
+  `execve` made it dumpable again; it inherited the core limit of 0 already).
 
 It runs on every Python pip-private supports (3.9+) and needs nothing but the standard
 library and pip; it must stay importable as a plain script (no relative imports).
@@ -27,8 +29,9 @@ if __name__ == "__main__":
 def probe() -> int:
     from importlib.util import find_spec
 
-    backend = find_spec("keyring") is not None and find_spec("keyring_backend") is not None
-    print(f"backend={int(backend)}")
+    keyring = find_spec("keyring") is not None
+    backend = keyring and find_spec("keyring_backend") is not None
+    print(f"backend={int(backend)}\nkeyring={int(keyring)}")
     return 0
 
 
@@ -51,12 +54,22 @@ def guard() -> None:
     install(adapters.HTTPAdapter)
 
 
+def not_dumpable() -> None:
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+
+
 def main() -> None:
     args = sys.argv[1:]
     if args[:1] == ["--probe"]:
         sys.exit(probe())
     if args[:1] == ["--has-feature"] and len(args) == 2:
         sys.exit(0 if pip_has_feature(args[1]) else 1)
+    not_dumpable()  # pip is about to hold what pip-private rendered
     if args[:1] == ["--guard"]:
         args.pop(0)
         guard()

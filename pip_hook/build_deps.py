@@ -21,8 +21,8 @@ from keyring_backend.errors import ConfigError
 from keyring_backend.secret import secret_forms
 
 from .interpreter import Plan, supports_inprocess_build_deps
-from .pipargs import Arg, reqfile_args
-from .render import Renderer, break_args_options
+from .pipargs import Arg, break_args_options, reqfile_args
+from .render import Renderer
 
 #: Options pip passes on to its nested `pip install`, and their `PIP_*` variables.
 FORWARDED = frozenset({"--index-url", "--extra-index-url", "--find-links", "--trusted-host",

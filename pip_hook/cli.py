@@ -60,7 +60,10 @@ def console(dispatch: Callable[[list[str]], int], argv: Optional[Sequence[str]],
     """Run a console script's `dispatch`: our own errors as one line and their exit code,
     Ctrl-C as 130, a reader that left the pipe (`| head`) as success. `argv` None means
     the real console script (sys.argv, and a fast exit)."""
-    if argv is None:
+    if argv is None:  # the real process: it is about to hold secrets
+        from keyring_backend.core_dumps import keep_out_of_core_dumps
+
+        keep_out_of_core_dumps()
         open_standard_fds()
     args = list(sys.argv[1:] if argv is None else argv)
     try:

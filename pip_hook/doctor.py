@@ -33,8 +33,8 @@ from keyring_backend.store import CredentialStore
 from . import doctor_report as dr
 from .doctor_report import Report, probe_item, rule_item, shown_url, without_place
 from .nested import Steps, run_nested
-from .pipargs import INCLUDES, command_args, reqfile_args
-from .render import as_written, break_args_options, display_path
+from .pipargs import INCLUDES, break_args_options, command_args, reqfile_args
+from .render import as_written, display_path
 from .reqfile import decode_requirements, preprocess, render_line
 
 USAGE = """\

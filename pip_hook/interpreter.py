@@ -32,6 +32,7 @@ class Interpreter:
     python: str
     backend: bool
     own: bool = False  # pip-private's own interpreter
+    keyring: bool = False  # keyring itself is importable (pip's `auto` provider imports it)
 
 
 def probe(python: str) -> Interpreter:
@@ -42,14 +43,16 @@ def probe(python: str) -> Interpreter:
     if is_own_interpreter(python):
         from importlib.util import find_spec
 
-        backend = find_spec("keyring") is not None and find_spec("keyring_backend") is not None
-        return Interpreter(python, backend, own=True)
+        keyring = find_spec("keyring") is not None
+        return Interpreter(python, keyring and find_spec("keyring_backend") is not None,
+                           own=True, keyring=keyring)
     try:
         done = subprocess.run([python, BOOTSTRAP, "--probe"], capture_output=True,
                               text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return Interpreter(python, backend=False)
-    return Interpreter(python, "backend=1" in done.stdout.splitlines())
+    lines = done.stdout.splitlines()
+    return Interpreter(python, "backend=1" in lines, keyring="keyring=1" in lines)
 
 
 def supports_inprocess_build_deps(interpreter: Interpreter) -> bool:
@@ -95,6 +98,9 @@ class Plan:
     interpreter: Optional[Interpreter]  # None: the command talks to no index
     provider: tuple[str, ...] = ()  # `--keyring-provider import` when we choose it
     lift: bool = False  # take URL credentials out of pip's arguments (lifting.py)
+    # pip may run a `keyring` command with an index URL in its argv: the user chose the
+    # `subprocess` provider, or `auto` where keyring itself cannot be imported
+    keyring_command: bool = False
 
 
 def plan_for(python: str, args: Sequence[str], command: Optional[str]) -> Plan:
@@ -105,8 +111,11 @@ def plan_for(python: str, args: Sequence[str], command: Optional[str]) -> Plan:
     if command not in NETWORK_COMMANDS:
         return Plan(None)
     interpreter = probe(python)
-    if not interpreter.backend:
-        return Plan(interpreter)
     chosen = chosen_provider(args, os.environ, command, pip_prefix(python))
+    command_line = chosen == "subprocess" or (chosen in (None, "auto")
+                                              and not interpreter.keyring)
+    if not interpreter.backend:
+        return Plan(interpreter, keyring_command=command_line)
     provider = ("--keyring-provider", "import") if chosen is None else ()
-    return Plan(interpreter, provider, lift=chosen in (None, "import"))
+    return Plan(interpreter, provider, lift=chosen in (None, "import"),
+                keyring_command=command_line and not provider)

@@ -185,3 +185,14 @@ def reqfile_args(words: Sequence[str]) -> list[Arg]:
 
 def join_args(parts: Sequence[Arg]) -> list[str]:
     return [word for part in parts for word in part.tokens()]
+
+
+def break_args_options(line: str) -> tuple[str, str]:
+    """pip's `break_args_options`: the requirement part, then the options part."""
+    tokens = line.split(" ")
+    args: list[str] = []
+    for token in tokens:
+        if token.startswith("-"):
+            break
+        args.append(token)
+    return " ".join(args), " ".join(tokens[len(args):])

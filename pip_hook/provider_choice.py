@@ -20,7 +20,7 @@ from typing import Optional
 
 #: Commands that talk to an index, so a keyring provider matters.
 NETWORK_COMMANDS = frozenset({"install", "download", "wheel", "lock", "index", "list"})
-_KEYS = ("keyring-provider", "keyring_provider")
+_KEYS = ("keyring-provider",)
 
 
 def user_chose_provider(args: Sequence[str], env: Mapping[str, str], command: str,
@@ -31,19 +31,18 @@ def user_chose_provider(args: Sequence[str], env: Mapping[str, str], command: st
 
 def chosen_provider(args: Sequence[str], env: Mapping[str, str], command: str,
                     pip_prefix: Path) -> Optional[str]:
-    """The provider the user chose (`import`, `subprocess`...; `""` when a config file sets
-    one), or None."""
+    """The provider the user chose (`import`, `subprocess`...), or None."""
     for index, arg in enumerate(args):
         if arg == "--keyring-provider":
             return args[index + 1] if index + 1 < len(args) else ""
         if arg.startswith("--keyring-provider="):
             return arg.partition("=")[2]
-    isolated = "--isolated" in args or _truthy(env.get("PIP_ISOLATED", ""))
+    from .pip_config import config_values, is_isolated
+
+    isolated = is_isolated(args, env)
     if not isolated and env.get("PIP_KEYRING_PROVIDER"):
         return env["PIP_KEYRING_PROVIDER"]
-    if any(_sets_provider(path, command) for path in _config_files(env, pip_prefix, isolated)):
-        return ""
-    return None
+    return config_values(env, pip_prefix, isolated, command, _KEYS).get(_KEYS[0])
 
 
 def is_own_interpreter(python: str) -> bool:
@@ -53,45 +52,6 @@ def is_own_interpreter(python: str) -> bool:
     mine = Path(sys.executable).absolute()
     theirs = Path(python).absolute()
     return theirs.parent == mine.parent and os.path.realpath(theirs) == os.path.realpath(mine)
-
-
-def _config_files(env: Mapping[str, str], prefix: Path, isolated: bool) -> list[Path]:
-    """pip's config files (`pip/_internal/configuration.py`), lowest precedence first."""
-    env_file = env.get("PIP_CONFIG_FILE")
-    if env_file == os.devnull:  # pip then loads no config file at all (configuration.py)
-        return []
-    xdg_dirs = env.get("XDG_CONFIG_DIRS") or "/etc/xdg"
-    files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs.split(os.pathsep) if d]
-    files.append(Path("/etc/pip.conf"))
-    if not isolated and not (env_file and os.path.exists(env_file)):
-        home = Path(env.get("HOME") or Path.home())
-        config_home = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
-        files += [home / ".pip" / "pip.conf", config_home / "pip" / "pip.conf"]
-    files.append(prefix / "pip.conf")
-    if env_file:
-        files.append(Path(env_file))
-    return files
-
-
-def _sets_provider(path: Path, command: str) -> bool:
-    try:
-        if b"keyring" not in path.read_bytes():  # most files: no need for configparser
-            return False
-    except OSError:
-        return False  # missing, or unreadable (pip reports that itself)
-    import configparser
-
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return False  # pip reports a broken config file itself
-    return any(parser.has_option(section, key) for section in ("global", command)
-               if parser.has_section(section) for key in _KEYS)
-
-
-def _truthy(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def pip_prefix(python: str) -> Path:

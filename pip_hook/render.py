@@ -31,7 +31,16 @@ from keyring_backend.settings import Settings
 
 from .lifting import LiftedCredential
 from .nested import Steps, run_nested
-from .pipargs import INCLUDES, Arg, join_args, reqfile_args
+from .pipargs import INCLUDES, Arg, break_args_options, join_args, reqfile_args
+from .recorded_urls import (
+    DIRECT,
+    FETCHED,
+    VCS,
+    kind_in_value,
+    kind_on_line,
+    needles_of,
+    refusal,
+)
 from .reqfile import (
     PIP_ENV_VAR_RE,
     RenderedLine,
@@ -85,6 +94,9 @@ class Renderer:
     git_credentials: list[LiftedCredential] = field(default_factory=list, repr=False)
     url_credentials: list[LiftedCredential] = field(default_factory=list, repr=False)
     lift_urls: bool = False  # take credentials out of http(s) URLs too (lifting.py)
+    #: where a secret first stands outside the userinfo of an index or find-links URL
+    #: (pip's caches would record it, so pip runs without them: recorded_urls.py)
+    fetched_secret: Optional[str] = None
     read: list[ReadFile] = field(default_factory=list, repr=False)  # every file, pip's order
     _done: dict[str, str] = field(default_factory=dict)  # absolute path -> path pip reads
     _shown: dict[str, str] = field(default_factory=dict)  # secret-built path -> as written
@@ -129,12 +141,13 @@ class Renderer:
         """Whether `path` (as `include` returned it) is a rendered copy, not the original."""
         return any(f.path == path for f in self.files)
 
-    def render_value(self, value: str, where: str, *, lift: bool = True) -> str:
-        """Render one command-line value (a requirement or an option's value). `lift=False`
-        keeps a URL's credential where it is (a `--proxy` URL's belongs to the proxy)."""
+    def render_value(self, value: str, where: str, option: Optional[str] = None) -> str:
+        """Render one command-line value: a requirement (`option` None) or the value of
+        `option`. A `--proxy` URL keeps its credential (it belongs to the proxy)."""
         ctx = ResolveContext(env=self.env, where=where, settings=self.settings,
                              allow_commands=True, base_dir=self.cwd)
-        rendered = render_line(value, ctx, lift_urls=self.lift_urls and lift)
+        rendered = render_line(value, ctx, lift_urls=self.lift_urls and option != "--proxy")
+        self._judge(rendered, where, option)
         self._collect(rendered, where)
         return rendered.text
 
@@ -159,6 +172,7 @@ class Renderer:
                                      allow_commands=False, base_dir=base_dir,
                                      untrusted=untrusted)
                 rendered = render_line(line, ctx, lift_urls=self.lift_urls)
+                self._judge(rendered, line_where, whole_line=True)
                 changed = changed or bool(rendered.values) or rendered.text != line
                 self._collect(rendered, line_where)
             new_text = rendered.text
@@ -210,6 +224,21 @@ class Renderer:
         rebuilt = shlex.join(join_args(parts))
         return (f"{head} {rebuilt}" if head else rebuilt), child_changed
 
+    def _judge(self, rendered: RenderedLine, where: str, option: Optional[str] = None, *,
+               whole_line: bool = False) -> None:
+        """Refuse a secret in a URL pip records; note one that only pip's caches would
+        keep (recorded_urls.py). Judges a requirements-file line, or a command-line value
+        (a requirement, or the value of `option`)."""
+        if not rendered.values or "://" not in rendered.text:  # most lines: no URL at all
+            return
+        needles = needles_of(rendered.values)
+        kind = (kind_on_line(rendered.text, needles) if whole_line
+                else kind_in_value(rendered.text, option, needles))
+        if kind in (VCS, DIRECT):
+            raise RenderError(refusal(kind, where, rendered.references))
+        if kind == FETCHED and self.fetched_secret is None:
+            self.fetched_secret = where
+
     def _collect(self, rendered: RenderedLine, where: str) -> None:
         self.values += rendered.values
         self.env_names |= rendered.env_names
@@ -248,14 +277,3 @@ def display_path(absolute: str, cwd: Path) -> str:
     except ValueError:
         return absolute
     return absolute if relative.startswith("..") else relative
-
-
-def break_args_options(line: str) -> tuple[str, str]:
-    """pip's `break_args_options`: the requirement part, then the options part."""
-    tokens = line.split(" ")
-    args: list[str] = []
-    for token in tokens:
-        if token.startswith("-"):
-            break
-        args.append(token)
-    return " ".join(args), " ".join(tokens[len(args):])

@@ -53,6 +53,7 @@ class RenderedLine:
     text: str = field(repr=False)  # holds the substituted values
     values: list[str] = field(default_factory=list, repr=False)  # every substituted value
     env_names: set[str] = field(default_factory=set)  # variables read as secrets
+    references: str = ""  # the references on the line, as written ("${A}, ${B}")
     git_credentials: list[LiftedCredential] = field(default_factory=list)
     url_credentials: list[LiftedCredential] = field(default_factory=list)
 
@@ -185,7 +186,7 @@ def render_line(line: str, ctx: ResolveContext, *, lift_urls: bool = False) -> R
         result.text = lifted.text
         result.git_credentials += lifted.git
         result.url_credentials += lifted.urls
-    names = ", ".join(ref.display for ref in template.references)
+    names = result.references = ", ".join(ref.display for ref in template.references)
     if COMMENT_RE.search(result.text):  # linear: see COMMENT_RE
         raise RenderError(f"{where}: a value substituted for {names} holds ' #', which pip "
                           "would read as the start of a comment; only values in the userinfo "

@@ -14,11 +14,14 @@ Steps, in order:
    credentials become env-defined rules; git gets our credential helper through
    `GIT_CONFIG_*`; `PIP_KEYRING_PROVIDER=import` reaches the nested build-dependency pip.
 5. Whatever secret pip would still pass to that nested pip's argv is kept out
-   (build_deps.py), or pip-private refuses.
-6. Add `--keyring-provider import` (provider_choice.py), run pip through the masker, and
-   return pip's exit code. pip runs in this interpreter when it is pip's own (inprocess.py:
-   no second start-up), else as a child started by bootstrap.py (runner.py). Rendered
-   files are gone afterwards whatever happened.
+   (build_deps.py), or pip-private refuses. A secret outside the userinfo of a URL is
+   refused where pip records the URL, and elsewhere pip runs without its caches
+   (recorded_urls.py).
+6. Add `--keyring-provider import` (provider_choice.py), point every file pip writes at
+   the masker (outputs.py), run pip through the masker, and return pip's exit code. pip
+   runs in this interpreter when it is pip's own (inprocess.py: no second start-up), else
+   as a child started by bootstrap.py (runner.py). Rendered files are gone afterwards
+   whatever happened.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ from .build_deps import build_deps_args
 from .interpreter import child_argv, final_python, plan_for
 from .masking import Masker, secret_forms
 from .memfiles import RenderedFiles
-from .outputs import ENV_OPTIONS, FILE_OPTIONS, MaskedOutputs
+from .outputs import CONFIG_KEYS, MaskedOutputs, redirect_files
+from .pip_config import config_values, is_isolated
 from .pipargs import (
     GENERAL_FLAGS,
     GENERAL_VALUE,
@@ -56,7 +60,8 @@ from .pipargs import (
     join_args,
     split_args,
 )
-from .provider_choice import NETWORK_COMMANDS
+from .provider_choice import NETWORK_COMMANDS, pip_prefix
+from .recorded_urls import keep_out_of_caches
 from .render import Renderer
 
 #: Options that a requirements file may also hold, so a secret-bearing value moves there.
@@ -65,6 +70,8 @@ _MOVABLE = frozenset({"--index-url", "--extra-index-url", "--find-links", "--edi
 _SYNTHETIC_COMMANDS = frozenset({"install", "download", "wheel", "lock"})
 GIT_RULE_PREFIX = "PRIVATE_PACKAGES_PIP_PRIVATE_GIT_"
 URL_RULE_PREFIX = "PRIVATE_PACKAGES_PIP_PRIVATE_URL_"
+#: `NO_PROXY` spelling of the loopback hosts: curl before 7.86 knows no CIDR ranges.
+LOOPBACK_NO_PROXY = "localhost,127.0.0.1,127.0.0.0/8,::1"
 
 
 @record
@@ -90,24 +97,18 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
     from .private_dirs import sweep_orphans
 
     sweep_orphans(os.environ)  # rendered files of runs that were SIGKILLed
-    plan = plan_for(final_python(options.python, pip_python, os.environ), args, command)
+    python = final_python(options.python, pip_python, os.environ)
+    plan = plan_for(python, args, command)
+    isolated = is_isolated(args, os.environ)
     with _terminating_cleanly(), RenderedFiles(use_memfd=None if not reexec else False) as files:
         renderer = Renderer(os.environ, config.settings, files.add, cwd,
                             LocationTrust(os.environ), lift_urls=plan.lift)
         pip_env: dict[str, str] = {}
-        if command in READS_REQUIREMENTS:
-            _render_includes(renderer, rest)
-        synthetic = _render_values(renderer, general, pip_env, allow_file=False)
-        synthetic += _render_values(renderer, rest, pip_env,
-                                    allow_file=command in _SYNTHETIC_COMMANDS)
-        if "HTTPS_PROXY" in pip_env and any(p.name == "--no-proxy-env" for p in general + rest):
-            raise ConfigError("--proxy holds a secret, which pip-private passes to pip as "
-                              "HTTPS_PROXY, but --no-proxy-env tells pip to ignore that")
-        if synthetic:
-            path = files.add("command line", "\n".join(synthetic) + "\n")
-            rest.insert(0, Arg(["-r", path], "--requirement", path))
+        synthetic = _render_arguments(renderer, command, general, rest, pip_env, files)
         env = _pip_environment(renderer, store, options.keep_env, cwd)
         env.update(pip_env)
+        if renderer.fetched_secret is not None:  # pip's caches would keep it
+            keep_out_of_caches(renderer.fetched_secret, general, rest, env, plan)
         if plan.provider:
             env["PIP_KEYRING_PROVIDER"] = "import"  # for the nested build-dependency pip
         _refuse_pip_expansion(renderer, env)
@@ -115,7 +116,9 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
         masker_factory = _masker_factory(renderer, files)
         outputs = MaskedOutputs(masker_factory)
         try:
-            _redirect_output_files(outputs, general, rest, env)
+            redirect_files(outputs, general, rest, env, command, isolated=isolated,
+                           config=config_values(env, pip_prefix(python), isolated, command
+                                                or "", CONFIG_KEYS) if renderer.values else None)
             pip_args = [*join_args(general), *extra]
             if command is not None:
                 pip_args += [command, *plan.provider, *join_args(rest)]
@@ -134,6 +137,24 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
                 shown = masker.feed(problem.encode()) + masker.flush()
                 print(f"pip-private: warning: {printable(shown.decode(errors='replace'))}",
                       file=sys.stderr)
+
+
+def _render_arguments(renderer: Renderer, command: Optional[str], general: list[Arg],
+                      rest: list[Arg], pip_env: dict[str, str], files: RenderedFiles) -> list[str]:
+    """Render the files and values of pip's arguments (steps 2 and 3 of the module
+    docstring); return the lines that left argv for a rendered file."""
+    if command in READS_REQUIREMENTS:
+        _render_includes(renderer, rest)
+    synthetic = _render_values(renderer, general, pip_env, allow_file=False)
+    synthetic += _render_values(renderer, rest, pip_env,
+                                allow_file=command in _SYNTHETIC_COMMANDS)
+    if "HTTPS_PROXY" in pip_env and any(p.name == "--no-proxy-env" for p in general + rest):
+        raise ConfigError("--proxy holds a secret, which pip-private passes to pip as "
+                          "HTTPS_PROXY, but --no-proxy-env tells pip to ignore that")
+    if synthetic:
+        path = files.add("command line", "\n".join(synthetic) + "\n")
+        rest.insert(0, Arg(["-r", path], "--requirement", path))
+    return synthetic
 
 
 def _render_includes(renderer: Renderer, parts: list[Arg]) -> None:
@@ -156,7 +177,7 @@ def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str]
             continue
         before = len(renderer.values)
         where = f"command line argument {number}"
-        text = renderer.render_value(part.value, where, lift=part.name != "--proxy")
+        text = renderer.render_value(part.value, where, part.name)
         if len(renderer.values) == before:  # fallback text or `$${`: nothing secret
             part.value, part.changed = text, True
             keep.append(part)
@@ -184,12 +205,14 @@ def _render_values(renderer: Renderer, parts: list[Arg], pip_env: dict[str, str]
 def _proxy_environment(text: str, pip_env: dict[str, str]) -> None:
     """A `--proxy` holding a secret: pip would pass `--proxy URL` to its nested pip, so it
     goes to the proxy variables requests reads instead, for pip and every pip it starts
-    (without `--proxy` pip leaves requests' `trust_env` on). `NO_PROXY` goes, as
-    `--proxy` would ignore it."""
+    (without `--proxy` pip leaves requests' `trust_env` on). `NO_PROXY` lists the loopback
+    hosts only: `--proxy` would ignore the user's, and a loopback rule's credential may
+    travel over plain http only because it never leaves the machine (the guard keeps it
+    from a proxy)."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         pip_env[name] = text
     for name in ("NO_PROXY", "no_proxy"):
-        pip_env[name] = ""
+        pip_env[name] = LOOPBACK_NO_PROXY
 
 
 def _pip_environment(renderer: Renderer, store: CredentialStore, keep_env: bool,
@@ -234,20 +257,6 @@ def _masker_factory(renderer: Renderer, files: RenderedFiles) -> Callable[[], Ma
     # pip names rendered files by the path it was given; show the user's file name instead.
     replacements = {path.encode(): display.encode() for path, display in files.paths.items()}
     return lambda: Masker(needles, replacements)
-
-
-def _redirect_output_files(outputs: MaskedOutputs, general: list[Arg], rest: list[Arg],
-                           env: dict[str, str]) -> None:
-    for part in general + rest:
-        name, value = part.name, part.value
-        if name in FILE_OPTIONS and name is not None and value is not None and value != "-":
-            part.value, part.changed = outputs.redirect(name, value), True
-    named = {part.name for part in general + rest}
-    for variable, option in ENV_OPTIONS.items():
-        target = env.pop(variable, None)
-        if target and option not in named:
-            path = outputs.redirect(option, target)
-            general.append(Arg([option, path], option, path))
 
 
 def _here(python: str) -> bool:

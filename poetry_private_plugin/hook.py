@@ -159,12 +159,12 @@ def _grant(event: ConsoleCommandEvent, store: CredentialStore,
                       "credential</warning>")
         return None
     try:
-        credential = store.resolve(rule)
+        username, password = store.resolve(rule).for_basic_auth()
     except PrivatePackagesError as exc:  # it names the reference and the rule; add the source
         raise PrivatePackagesError(f"{label}: {exc}") from None
     # The username is not shown: some registries take the token as the username.
     _debug(event, f"{label}: credential from {rule.origin} ({_providers(rule)})")
-    return {"username": credential.username, "password": credential.password.reveal()}
+    return {"username": username, "password": password}
 
 
 def _guard_requests() -> None:

@@ -1,11 +1,11 @@
 """A PEP 503 index that logs the `Authorization` header of every request, on any address,
 over http or https (TESTING.md: a server that records what credentials reach it).
 
-`LoggingIndex` serves the wheels of one folder under any path: a path ending in
-`/simple/` lists the projects, `/simple/NAME/` links each file through `link(filename)`
+`LoggingIndex` serves the wheels and sdists of one folder under any path: a path ending
+in `/simple/` lists the projects, `/simple/NAME/` links each file through `link(filename)`
 (relative by default; absolute `http://...` links model Nexus or Artifactory behind a TLS
 proxy, other paths model GitLab's `/api/v4/projects/.../files`), and a path whose last
-segment is a wheel's name serves that wheel. `protect(path)` says which paths answer 401
+segment is a file's name serves that file. `protect(path)` says which paths answer 401
 without the right Basic credential; `redirects` maps paths to a 302's `Location`.
 
 Each request is logged as `Seen`, with its path as sent and as a server reads it
@@ -114,7 +114,8 @@ class LoggingIndex:
 
     def _page(self, path: str, directory: bool) -> tuple[Optional[bytes], str]:
         parts = path.rstrip("/").split("/")
-        files = sorted(p.name for p in self.wheels.glob("*.whl"))
+        files = sorted(p.name for p in self.wheels.iterdir()
+                       if p.name.endswith((".whl", ".tar.gz")))
         if parts[-1] in files:
             return (self.wheels / parts[-1]).read_bytes(), "application/octet-stream"
         if parts[-1] == "simple" and directory:

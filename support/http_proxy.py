@@ -2,7 +2,9 @@
 request (TESTING.md: a secret `--proxy` must reach the proxy, and no process's argv).
 
 Plain-http targets only (pip sends `GET http://host/path` to an http proxy); answers 407
-with `Proxy-Authenticate` without the right `Proxy-Authorization`.
+with `Proxy-Authenticate` without the right `Proxy-Authorization`. A `*.test` host is
+reached on 127.0.0.1 (support/names.py): a client sends loopback URLs past its proxy
+(`NO_PROXY`), so a test server the proxy must carry needs another name.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ class ForwardProxy:
                     self.end_headers()
                     return
                 target = urlsplit(self.path)
-                conn = http.client.HTTPConnection(target.hostname or "", target.port or 80,
-                                                  timeout=30)
+                host = target.hostname or ""
+                host = "127.0.0.1" if host.endswith(".test") else host
+                conn = http.client.HTTPConnection(host, target.port or 80, timeout=30)
                 headers = {k: v for k, v in self.headers.items()
                            if not k.lower().startswith("proxy-") and k.lower() != "connection"}
                 path = target.path + (f"?{target.query}" if target.query else "")

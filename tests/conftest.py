@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import ssl
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -148,3 +150,26 @@ def private_index(tmp_path: Path, canary: str, sample_wheels: Path) -> Iterator[
     shutil.copytree(sample_wheels, root)
     with PrivateIndex(root, password=canary, username="deploy-bot") as index:
         yield index
+
+
+@pytest.fixture
+def silent_index() -> Iterator[tuple[int, threading.Event]]:
+    """A port that accepts connections and never answers: pip waits there."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        accepted = threading.Event()
+        held: list[socket.socket] = []
+
+        def serve() -> None:
+            while True:
+                try:
+                    held.append(server.accept()[0])
+                except OSError:
+                    return
+                accepted.set()
+
+        threading.Thread(target=serve, daemon=True).start()
+        yield server.getsockname()[1], accepted
+        for conn in held:
+            conn.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from pathlib import Path
 from types import TracebackType
 from typing import Optional
 
@@ -78,3 +79,22 @@ def _read(path: str) -> Optional[bytes]:
             return handle.read()
     except OSError:
         return None
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_bytes()
+            except OSError:
+                continue
+            ppid = int(stat[stat.rfind(b")") + 2:].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import UnresolvedReference
+from ..errors import BrokenSecret, UnresolvedReference
 from ..selectors import select
 
 if TYPE_CHECKING:
@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
 def resolve(ref: Reference, ctx: ResolveContext) -> str:
     raw = ctx.env.get(ref.target)
+    if raw and not raw.isascii() and not _is_text(raw):
+        raise BrokenSecret(
+            f"{ctx.where}: environment variable {ref.target} holds bytes that are not UTF-8 "
+            f"text (needed by {ref.display}); set it from the secret again")
     value = select(raw, ref, ctx.where) if raw else ""
     if value:
         return value
@@ -26,3 +30,13 @@ def resolve(ref: Reference, ctx: ResolveContext) -> str:
         f"{ctx.where}: environment variable {ref.target} {state} (needed by {ref.display}); "
         f"export it, or write ${{{ref.target}:-fallback}} for an optional value"
     )
+
+
+def _is_text(value: str) -> bool:
+    """False for a value holding bytes that were not UTF-8: Python keeps them in
+    `os.environ` as lone surrogates (PEP 383), which no file, URL or header can carry."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

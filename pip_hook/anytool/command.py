@@ -155,8 +155,10 @@ def _run(plan: Plan, err: TextIO) -> int:
     from pip_hook.masking import Masker
     from pip_hook.runner import run_masked
 
-    needles = sorted({form for username, password in _secrets(plan)
-                      for form in secret_forms(password, username)}, key=len, reverse=True)
+    needles = sorted({form for username, password, secret_username in _secrets(plan)
+                      for form in [*secret_forms(password, username),
+                                   *(secret_forms(username) if secret_username else [])]},
+                     key=len, reverse=True)
     try:
         # die_with_us: killed with SIGKILL, we could no longer mask what it prints.
         return run_masked(plan.argv, env=plan.environment(),
@@ -166,18 +168,20 @@ def _run(plan: Plan, err: TextIO) -> int:
         return EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_NOT_EXECUTABLE
 
 
-def _secrets(plan: Plan) -> list[tuple[str, str]]:
-    """(username, password) of what `run` resolved, and of every rule that reads only the
-    environment (cheap to read here; a process underneath may resolve it itself)."""
-    found = [(c.username, c.password.reveal()) for c in plan.credentials]
+def _secrets(plan: Plan) -> list[tuple[str, str, bool]]:
+    """(username, password, whether the username is a secret too) of what `run` resolved,
+    and of every rule that reads only the environment (cheap to read here; a process
+    underneath may resolve it itself). A username from a reference is a secret: Gemfury
+    takes the token as the username, which `twine upload --verbose` prints."""
+    credentials = list(plan.credentials)
     for rule in plan.store.config.rules.rules:
         if all(kind == "env" for kind in _kinds(rule.password)):  # a literal too
             try:
-                credential = plan.store.resolve(rule)
+                credentials.append(plan.store.resolve(rule))
             except PrivatePackagesError:  # missing or malformed: the command may not need it
                 continue
-            found.append((credential.username, credential.password.reveal()))
-    return found
+    return [(c.username, c.password.reveal(), bool(_kinds(c.rule.username)))
+            for c in credentials]
 
 
 def _kinds(text: str) -> list[str]:

@@ -28,8 +28,7 @@ from typing import Optional
 
 from keyring_backend.errors import PrivatePackagesError
 
-from ..pipargs import INCLUDES, reqfile_args
-from ..render import break_args_options
+from ..pipargs import INCLUDES, break_args_options, reqfile_args
 from ..reqfile import COMMENT_RE, join_lines
 
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__",

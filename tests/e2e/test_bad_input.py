@@ -220,6 +220,28 @@ CASES: dict[str, Case] = {
         {"r.txt": "acme==${vault:secret/ci#v}\n"},
         {"VAULT_ADDR": "http://127.0.0.1:9", "VAULT_TOKEN": "tok\u20ac{canary}"},
         never=("\u20ac", "\\u20ac", "position")),
+    # --- secrets a client cannot carry: named by variable or rule, never the character
+    # or where it stands (both are part of the secret) ---
+    "variable-not-utf8": Case(
+        "pip-private", ("install", "-r", "r.txt"), "r.txt:1: environment variable BYTES "
+        "holds bytes that are not UTF-8 text (needed by ${BYTES})",
+        {"r.txt": "acme==${BYTES}\n"}, {"BYTES": "tok\udcff{canary}"}, never=("\\x",)),
+    "variable-not-utf8-userinfo": Case(
+        "pip-private", ("render", "-r", "r.txt"), "environment variable BYTES holds bytes",
+        {"r.txt": "--index-url https://ci:${BYTES}@h.example/simple/\n"},
+        {"BYTES": "tok\udcff{canary}"}, never=("\\x",)),
+    "variable-not-utf8-argument": Case(
+        "pip-private", ("install", "--dry-run", "acme==${BYTES}"),
+        "command line argument 2: environment variable BYTES holds bytes",
+        env={"BYTES": "tok\udcff{canary}"}, never=("\\x",)),
+    "backend-variable-not-utf8": Case(
+        "keyring", KEYRING_GET, "environment variable BYTES holds bytes that are not UTF-8",
+        env={**backend_rule("${BYTES}"), "BYTES": "tok\udcff{canary}"}, code=1),
+    "backend-token-not-latin1": Case(
+        "keyring", KEYRING_GET, "password of env PRIVATE_PACKAGES_BAD_* holds a character "
+        "HTTP Basic authentication cannot carry",
+        env={**backend_rule("${TOK}"), "TOK": "tok\u2019{canary}"}, code=1,
+        never=("\u2019", "\\u2019", "position")),
     # --- config layers and key types (the trust engineer's #13 items, landed): a layer
     # that cannot be read drops its own rules with one warning, and the command goes on
     # (exit 0) -- an unrelated broken file must not take every credential away ---

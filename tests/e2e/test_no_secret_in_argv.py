@@ -126,7 +126,11 @@ def test_a_secret_proxy_reaches_the_proxy_and_no_argv(
         clients: Clients, client_env: dict[str, str], index: PrivateIndex, canary: str,
         tmp_path: Path) -> None:
     proxy_token = make_canary("proxy")
-    write_requirements(tmp_path, index)
+    # Under a name only the proxy resolves: pip sends loopback URLs past any proxy.
+    port = index.url.rsplit(":", 1)[1]
+    (tmp_path / "r.txt").write_text(
+        f"--index-url http://{USER}:${{TOKEN}}@index.test:{port}/simple/\n"
+        "--trusted-host index.test\nacme-sdist\n")
     env = {**client_env, "TOKEN": canary, "PROXY_TOKEN": proxy_token}
     with ForwardProxy("proxy-user", proxy_token) as proxy, ArgvSampler() as sampler:
         result = run([str(clients.pip_python.parent / "pip-private"), "install", "--proxy",

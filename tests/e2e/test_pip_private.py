@@ -177,7 +177,7 @@ SCENARIOS = {
     "log-file": (["--log", "LOG"], "acme-internal\n", 0),
     "wrong-token": ([], "acme-internal\n", 1),
     "not-found": ([], "acme-internal\n", 1),
-    "parse-error": ([], "acme-internal @ http://h.example/x.whl?sig=${TOKEN} ]]\n", 1),
+    "parse-error": ([], "acme-internal==${TOKEN} ]]\n", 1),
     "unknown-option": (["--no-such-option"], "acme-internal\n", 2),
 }
 
@@ -420,7 +420,7 @@ def test_a_terminal_keeps_colours_and_stays_masked(job: Job, canary: str) -> Non
     colours its error; the secret in the line it quotes is masked."""
     import pty
 
-    job.write("r.txt", "acme-internal @ http://h.example/x.whl?sig=${TOKEN} ]]\n")
+    job.write("r.txt", "acme-internal==${TOKEN} ]]\n")
     job.env.update(TOKEN=canary, TERM="xterm-256color")
     job.env.pop("NO_COLOR", None)
     main, tty = pty.openpty()

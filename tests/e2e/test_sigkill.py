@@ -16,17 +16,16 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Clients
 from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.processes import descendants
 
 pytestmark = pytest.mark.e2e
 
@@ -35,48 +34,6 @@ MODES = {
     "pip-python": {"PIP_PYTHON": "PYTHON"},
     "in-process": {"PIP_PRIVATE_NO_MEMFD": "1"},
 }
-
-
-@pytest.fixture
-def silent_index() -> Iterator[tuple[int, threading.Event]]:
-    """A port that accepts connections and never answers: pip waits there."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(16)
-        accepted = threading.Event()
-        held: list[socket.socket] = []
-
-        def serve() -> None:
-            while True:
-                try:
-                    held.append(server.accept()[0])
-                except OSError:
-                    return
-                accepted.set()
-
-        threading.Thread(target=serve, daemon=True).start()
-        yield server.getsockname()[1], accepted
-        for conn in held:
-            conn.close()
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid`, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_bytes()
-            except OSError:
-                continue
-            ppid = int(stat[stat.rfind(b")") + 2:].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def running(pid: int) -> bool:

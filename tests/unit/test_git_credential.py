@@ -311,7 +311,10 @@ def test_git_config_env_scopes_the_helper_to_each_rule_origin(tmp_path: Path) ->
            "GIT_CONFIG_KEY_0": "credential.helper", "GIT_CONFIG_VALUE_0": "osxkeychain",
            "GIT_CONFIG_KEY_1": "http.sslVerify", "GIT_CONFIG_VALUE_1": "true"}
     added = git_config_env(env, project_dir=project)
-    assert added["GIT_CONFIG_COUNT"] == "8"  # 2 kept + 3 for each of the 2 origins
+    # 2 kept + 3 for each of the 2 origins + no proxy for the loopback http one
+    assert added["GIT_CONFIG_COUNT"] == "9"
+    assert (added["GIT_CONFIG_KEY_8"], added["GIT_CONFIG_VALUE_8"]) == (
+        "http.http://127.0.0.1:8080.proxy", "")
     pairs = [(added[f"GIT_CONFIG_KEY_{i}"], added[f"GIT_CONFIG_VALUE_{i}"]) for i in range(2, 8)]
     for origin, at in (("https://gitlab.example.com", 0), ("http://127.0.0.1:8080", 3)):
         (reset_key, reset), (helper_key, helper), (path_key, path) = pairs[at:at + 3]
@@ -334,9 +337,29 @@ def test_git_config_env_starts_at_zero(count: Optional[str], tmp_path: Path) -> 
     if count is not None:
         env["GIT_CONFIG_COUNT"] = count
     added = git_config_env(env)
-    assert added["GIT_CONFIG_COUNT"] == "6"
+    assert added["GIT_CONFIG_COUNT"] == "7"
     assert added["GIT_CONFIG_KEY_0"].startswith("credential.")
     assert shlex.split(added["GIT_CONFIG_VALUE_1"][1:])[-1] == str(Path.cwd().resolve())
+
+
+@pytest.mark.parametrize(("url", "allow_http", "proxied"), [
+    ("http://127.0.0.1:8080/repos", "", False),  # loopback http: never through a proxy
+    ("http://[::1]:8080", "", False),
+    ("http://localhost:8080", "", False),
+    ("http://127.0.0.1:8080/repos", "1", True),  # you allowed http on the network anyway
+    ("https://127.0.0.1:8443", "", True),  # TLS end to end: a proxy only tunnels it
+    ("https://gitlab.example.com", "", True),
+])
+def test_git_config_env_keeps_a_loopback_http_credential_off_proxies(
+        tmp_path: Path, url: str, allow_http: str, proxied: bool) -> None:
+    env = {"HOME": str(tmp_path), "PRIVATE_PACKAGES_C_URL": url,
+           "PRIVATE_PACKAGES_C_PASSWORD": "${T}", "PRIVATE_PACKAGES_C_ALLOW_HTTP": allow_http}
+    added = git_config_env(env, project_dir=tmp_path)
+    entries = {added[key]: added[key.replace("KEY", "VALUE")] for key in added
+               if key.startswith("GIT_CONFIG_KEY_")}
+    origin = url.removesuffix("/repos")
+    assert {k: v for k, v in entries.items() if k.endswith(".proxy")} == (
+        {} if proxied else {f"http.{origin}.proxy": ""})
 
 
 def test_git_config_env_without_rules_changes_nothing(tmp_path: Path) -> None:

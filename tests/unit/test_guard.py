@@ -149,3 +149,52 @@ def test_may_carry_reads_every_spelling(header_of: Any, carries: bool) -> None:
     assert guard.may_carry("https://h.example/a/x", header)
     assert guard.may_carry("https://other.example/a/x", header) is not carries
     assert guard.may_carry("http://h.example/a/x", header) is not carries
+
+
+@pytest.mark.parametrize("package", REQUESTS)
+@pytest.mark.parametrize(("allow_http", "proxied", "carried"), [
+    (False, True, False),  # loopback http through a proxy: off the machine, in clear text
+    (True, True, True),  # you allowed http on the network: the proxy may carry it
+    (False, False, True),  # no proxy: it never leaves the machine
+])
+def test_a_proxy_ends_the_loopback_exemption(server: LoggingIndex, package: str,
+                                             allow_http: bool, proxied: bool, carried: bool,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    token = make_canary()
+    base = f"http://127.0.0.1:{server.port}"
+    bound = make_rule(base, "deploy", "${T}", Layer.ENV, "env PRIVATE_PACKAGES_T_*",
+                      allow_http=allow_http)
+    guard.remember("deploy", token, bound, secret_username=False)
+    header = basic("deploy", token)
+    # A second LoggingIndex stands in for the proxy: it logs the request it is handed.
+    with LoggingIndex(server.wheels, protect=lambda path: False) as proxy:
+        proxy_url = f"http://proxy-user:proxy-pass@127.0.0.1:{proxy.port}"
+        session_for(package).get(f"{base}/simple/", headers={"Authorization": header},
+                                 proxies={"http": proxy_url} if proxied else {})
+    received = proxy if proxied else server
+    assert [s.raw_path for s in received.seen] == [f"{base}/simple/" if proxied else "/simple/"]
+    assert received.authorizations() == ([header] if carried else [])
+    if not carried:
+        assert f"the proxy 127.0.0.1:{proxy.port} would carry it in clear text" in caplog.text
+        assert "proxy-pass" not in caplog.text
+
+
+@pytest.mark.parametrize("package", REQUESTS)
+def test_no_proxy_of_the_environment_is_followed(server: LoggingIndex, package: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard judges the proxy requests itself chose: with HTTP_PROXY set and the host in
+    NO_PROXY, the request goes straight to the server, and so does the credential."""
+    token = make_canary()
+    base = f"http://127.0.0.1:{server.port}"
+    guard.remember("deploy", token, rule(base), secret_username=False)
+    with LoggingIndex(server.wheels, protect=lambda path: False) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        session = session_for(package)
+        session.trust_env = True
+        session.get(f"{base}/simple/", headers={"Authorization": basic("deploy", token)})
+        monkeypatch.setenv("NO_PROXY", "")
+        session.get(f"{base}/other/", headers={"Authorization": basic("deploy", token)})
+    assert server.authorizations() == [basic("deploy", token)]
+    assert [s.raw_path for s in proxy.seen] == [f"{base}/other/"]
+    assert proxy.authorizations() == []

@@ -305,3 +305,26 @@ def test_accept_and_user_agent_are_sent() -> None:
     assert response.content_type == "application/vnd.pypi.simple.v1+json"
     assert seen["accept"] == "application/vnd.pypi.simple.v1+json"
     assert seen["agent"].startswith("private-packages/")
+
+
+def test_a_loopback_index_is_reached_past_the_proxies_of_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """doctor and `poetry source check` probe with the rule's credential: a proxy would
+    carry a loopback http one off the machine in clear text, so loopback goes direct;
+    every other host still follows http_proxy (the control)."""
+    from support.header_log import LoggingIndex, basic
+    from support.wheels import build_wheel
+
+    token = make_canary()
+    build_wheel(tmp_path / "w", "acme-internal", "1.0.0")
+    with LoggingIndex(tmp_path / "w", protect=lambda path: False) as index, \
+            LoggingIndex(tmp_path / "w", protect=lambda path: False) as proxy:
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        assert fetch(f"http://127.0.0.1:{index.port}/simple/", username="u",
+                     password=Secret(token)).status == 200
+        assert fetch(f"http://index.test:{index.port}/simple/").status == 200
+    assert index.authorizations() == [basic("u", token)]
+    assert [s.raw_path for s in proxy.seen] == [f"http://index.test:{index.port}/simple/"]
+    assert proxy.authorizations() == []
