@@ -4,6 +4,7 @@ and the safety checks of `make_rule` (DESIGN.md "Credential rules")."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -336,6 +337,40 @@ def test_make_rule_accepts_https_loopback_http_and_opted_in_http(url: str,
 def test_make_rule_refuses_an_empty_password() -> None:
     with pytest.raises(ConfigError, match=r"^o: password is empty$"):
         make_rule("https://h.example/", "bot", "", Layer.USER, "o")
+
+
+@pytest.mark.parametrize("username", ["deploy:bot", ":", "${ORG}:bot", "bot:${ORG}"])
+def test_make_rule_refuses_a_colon_in_the_username(username: str) -> None:
+    """RFC 7617: a Basic user-id ends at the first colon (attack2:
+    test_guard_colon_username.py). One line, and no part of the username."""
+    with pytest.raises(ConfigError) as info:
+        make_rule("https://h.example/", username, SECRET, Layer.ENV, "env PRIVATE_PACKAGES_X_*")
+    message = str(info.value)
+    assert message.startswith("env PRIVATE_PACKAGES_X_*: the username holds a ':', which "
+                              "HTTP Basic cannot carry")
+    assert "\n" not in message and "bot" not in message
+
+
+@pytest.mark.parametrize("username", ["${ORG}", "${ORG:-bot}", "${ORG:?set ORG}"])
+def test_a_colon_of_the_reference_syntax_is_no_colon_in_the_username(username: str) -> None:
+    assert make_rule("https://h.example/", username, SECRET, Layer.ENV, "o").username == username
+
+
+@pytest.mark.parametrize("env", [{"ORG": "deploy:bot"}, {}], ids=["value", "fallback"])
+def test_a_username_a_reference_gives_with_a_colon_is_refused_where_it_resolves(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    from keyring_backend.errors import UnresolvedReference
+    from keyring_backend.store import CredentialStore
+
+    rules = {"PRIVATE_PACKAGES_X_URL": "https://h.example/a",
+             "PRIVATE_PACKAGES_X_USERNAME": "${ORG:-deploy:bot}",
+             "PRIVATE_PACKAGES_X_PASSWORD": "${T}", "T": SECRET, "HOME": str(tmp_path)}
+    store = CredentialStore({**rules, **env}, tmp_path)
+    with pytest.raises(UnresolvedReference) as info:
+        store.credential_for("https://h.example/a/simple/")
+    assert str(info.value) == ("username of env PRIVATE_PACKAGES_X_*: the username holds a "
+                               "':', which HTTP Basic cannot carry (the user-id ends at the "
+                               "first colon, RFC 7617); use the username the registry documents")
 
 
 def test_rule_repr_never_shows_the_password() -> None:
