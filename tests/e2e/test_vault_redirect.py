@@ -138,3 +138,12 @@ def test_a_redirect_within_the_origin_is_followed(bao: OpenBaoServer, home: Path
     if method == "approle":  # the 307 re-sent the login body to the moved path
         login = "/v1/auth/approle/login"
         assert vault.count("POST", login) == 1 and vault.count("POST", login + "?moved=1") == 1
+
+
+def test_a_redirect_loop_within_the_origin_ends(home: Path) -> None:
+    with CountingProxy("http://127.0.0.1:9", redirect=lambda path: path + "x") as vault, \
+            pytest.raises(ProviderUnavailable) as info:
+        render({"VAULT_ADDR": vault.addr, "VAULT_TOKEN": VAULT_TOKEN}, home)
+    assert str(info.value) == (f"r.txt:1: {REFERENCE}: Vault at {vault.addr} redirected more "
+                               "than 5 times")
+    assert len(vault.requests) == 6  # the first request and five redirects

@@ -108,7 +108,9 @@ class DeadlineAdapter(HTTPAdapter):
 class VaultSession(requests.Session):
     """Follows a redirect only within the origin of the request that got it."""
 
-    max_redirects = MAX_REDIRECTS
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_redirects = MAX_REDIRECTS
 
     def get_redirect_target(self, resp: requests.Response) -> Optional[str]:
         location = super().get_redirect_target(resp)
