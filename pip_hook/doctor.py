@@ -27,6 +27,7 @@ from keyring_backend.probe import probe_index
 from keyring_backend.providers import ResolveContext, resolve_reference
 from keyring_backend.records import field, record
 from keyring_backend.references import Reference, parse_template
+from keyring_backend.rules import CredentialRule
 from keyring_backend.secret import Secret
 from keyring_backend.store import CredentialStore
 
@@ -286,7 +287,8 @@ class Doctor:
                     continue
                 result = probe_index(use.url, username=username, password=password,
                                      package=self.package, timeout=options.timeout,
-                                     cafile=self.env.get("PIP_CERT") or None, rule=rule)
+                                     cafile=self.env.get("PIP_CERT") or None,
+                                     rule=rule.origin if rule else None, bound=rule)
             except PrivatePackagesError as exc:
                 self.report.problem(dr.INDEXES, dr.ERROR, f"{use.shown} ({use.where}): {exc}")
                 continue
@@ -297,8 +299,8 @@ class Doctor:
                     self.env.get("PIP_CERT") or None))
 
     def _credential_for(self, url: str) -> tuple[Optional[str], Optional[Secret], str,
-                                                 Optional[str]]:
-        """(username, password, how it was found, rule origin): the URL's userinfo first,
+                                                 Optional[CredentialRule]]:
+        """(username, password, how it was found, the rule): the URL's userinfo first,
         as pip uses it, else the rule the keyring backend would answer with."""
         clean, username, password = split_userinfo(url)
         if username is not None or password is not None:
@@ -315,10 +317,9 @@ class Doctor:
         try:
             credential = self.store.resolve(rule)
         except UnresolvedReference:
-            return None, None, f"missing: rule {rule.origin} (see Rules)", rule.origin
+            return None, None, f"missing: rule {rule.origin} (see Rules)", rule
         self.report.secret(credential.password.reveal(), credential.username)
-        return (credential.username, credential.password, f"from rule {rule.origin}",
-                rule.origin)
+        return (credential.username, credential.password, f"from rule {rule.origin}", rule)
 
     def _add_index(self, rendered: Optional[str], written: str, where: str) -> None:
         self.indexes.append(IndexUse(rendered, shown_url(rendered or written), where))
