@@ -260,6 +260,30 @@ def test_a_username_with_a_colon_is_refused_and_nothing_is_sent(
     assert_not_in_texts(canary, run.texts, username="deploy")
 
 
+IDN, PUNYCODE = "bücher.test", "xn--bcher-kva.test"
+
+
+@pytest.mark.parametrize(("client", "rule_host", "index_host"), [
+    *((client, rule, index) for client in ("pip-private", "pip-import")
+      for rule, index in ((IDN, PUNYCODE), (PUNYCODE, IDN))),
+    # poetry itself matches file URLs (requests gives them in punycode) to a source by the
+    # host as written, so its sources name such a host in punycode (README)
+    ("poetry", IDN, PUNYCODE)])
+def test_a_unicode_host_and_its_punycode_are_one_host(
+        run_client: Runner, wheels: Path, site: Site, canary: str, tmp_path: Path,
+        client: str, rule_host: str, index_host: str) -> None:
+    """Clients connect to the punycode name (requests converts it): a rule written with the
+    Unicode name never matched, nor a punycode rule an index written in Unicode."""
+    cert, key = self_signed(tmp_path / "idn", PUNYCODE)
+    with LoggingIndex(wheels, host=site.address, port=443, tls=server_context(cert, key),
+                      credential=(USER, canary)) as index:
+        run = run_client.run(client, f"https://{index_host}/simple/", canary,
+                             f"https://{rule_host}", cert=cert)
+    assert run.result.returncode == 0, run.result.stdout + run.result.stderr
+    assert carried(index, canary)
+    assert_clean(run, canary, run_client.root)
+
+
 # ----------------------------------------------------------------- what plain pip does alone
 
 

@@ -63,6 +63,13 @@ def loc(service: str) -> Location:
         ("127.0.0.1:3141", Location(None, "127.0.0.1", 3141, None)),
         ("[::1]:8080", Location(None, "[::1]", 8080, None)),
         ("localhost", Location(None, "localhost", None, None)),
+        # a Unicode host name is the punycode host clients connect to
+        ("https://Bücher.example/simple/", Location("https", "xn--bcher-kva.example", 443,
+                                                    "/simple")),
+        ("https://xn--bcher-KVA.example/simple/", Location("https", "xn--bcher-kva.example",
+                                                           443, "/simple")),
+        ("https://\uff45xample.com/", Location("https", "example.com", 443, "")),  # full-width
+        ("bücher.example:8443", Location(None, "xn--bcher-kva.example", 8443, None)),
     ],
 )
 def test_parse_location_normalises(service: str, expected: Location) -> None:
@@ -84,6 +91,9 @@ def test_parse_location_normalises(service: str, expected: Location) -> None:
         "host:0",
         "user@host",
         "has space",
+        # IDNA 2003 (Python) and 2008 (requests, curl) read these as different hosts
+        "https://straße.example/", "https://\u03c2.example/", "https://a\u200db.example/",
+        "straße.example:443",
     ],
 )
 def test_parse_location_rejects_what_is_not_a_place(service: str) -> None:
@@ -218,6 +228,21 @@ def test_keyring_names_that_are_not_places_match_nothing(service: str) -> None:
 
 
 # --------------------------------------------------------------------------- RuleSet.find
+
+
+@pytest.mark.parametrize(("rule_url", "url"), [
+    ("https://bücher.example/simple", "https://xn--bcher-kva.example/simple/acme/"),
+    ("https://xn--bcher-kva.example/simple", "https://BÜCHER.example/simple/acme/"),
+])
+def test_a_unicode_host_and_its_punycode_are_one_host(rule_url: str, url: str) -> None:
+    """A rule written with the Unicode name never matched what requests sends (punycode)."""
+    assert rule(rule_url).matches(loc(url))
+    assert not rule(rule_url).matches(loc("https://bucher.example/simple/acme/"))
+
+
+def test_a_host_the_idna_versions_disagree_on_is_refused_in_a_rule() -> None:
+    with pytest.raises(ConfigError, match="url must be an http"):
+        rule("https://straße.example/simple")
 
 
 def test_longest_prefix_wins_whatever_the_order() -> None:
