@@ -169,8 +169,9 @@ def git_config_env(env: Mapping[str, str], *, project_dir: Optional[Path] = None
     is switched off for them: once the helper answered for `/org/repo.git`, curl keeps the
     credential on a same-host redirect (to `/evil/...` too) without asking the helper
     again, and git's default (`initial`) follows exactly that first request's redirects, so
-    a repository on those hosts must be named by its final URL (GitLab: with `.git`). `project_dir`
-    (default: the current directory) is the project whose rules answer, wherever git runs.
+    a repository on those hosts must be named by its final URL (GitLab: with `.git`).
+    `project_dir` (default: the current directory) is the project whose rules answer,
+    wherever git runs.
     `store`: the caller's rules for that same `env` and project, to save loading them again.
     Needs git 2.31 or newer; older versions ignore these variables.
     """
