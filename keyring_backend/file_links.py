@@ -34,7 +34,7 @@ def file_outside_rule(index: str, rule: CredentialRule, *, username: Optional[st
     def get(url: str) -> Optional[tuple[str, list[str]]]:
         try:
             response = fetch(url, username=username, password=password, accept=ACCEPT,
-                             timeout=timeout, cafile=cafile)
+                             timeout=timeout, cafile=cafile, bound=rule)
         except PrivatePackagesError:
             return None
         if response.status != 200:

@@ -10,9 +10,11 @@ ignored (we store nothing), as is any operation a newer git may add (gitcredenti
 
 `credential.useHttpPath` must be true: without it git leaves out `path`, and rules bind path
 prefixes (`https://gitlab.example.com/org` must not answer for `/other-org`), so only a rule
-bound to a whole host could answer. `git_config_env` sets both, through GIT_CONFIG_COUNT
-environment variables, so no config file changes and nothing lands in git's argv or in a
-clone's `.git/config` (pip's editable installs keep theirs).
+bound to a whole host could answer. `git_config_env` sets both (and switches redirects off
+for those hosts), through GIT_CONFIG_COUNT environment variables, so no config file changes
+and nothing lands in git's argv or in a clone's `.git/config` (pip's editable installs keep
+theirs). git sends `path` percent-decoded: one with a dot segment is answered only by a
+rule for the whole host (`_url_of`).
 
 Which project's rules: git runs helpers inside fresh clones and submodules (a partial
 clone fetches its blobs with the clone as working directory), whose `pyproject.toml` nobody
@@ -120,11 +122,7 @@ def answer_get(attributes: Mapping[str, str],
     loc = parse_location(host)  # a bare host[:port]; rejects anything that could smuggle
     if loc is None or loc.scheme is not None:  # userinfo, a path or another host into the URL
         return None
-    from urllib.parse import quote
-
-    path = quote(attributes.get("path", "").lstrip("/"), safe=_PATH_SAFE)
-    credential = store.credential_for(f"{protocol}://{host}/{path}",
-                                      attributes.get("username"))
+    credential = store.credential_for(_url_of(attributes), attributes.get("username"))
     if credential is None:
         return None
     rule = credential.rule
@@ -139,13 +137,26 @@ def answer_get(attributes: Mapping[str, str],
 
 def _note_untrusted(attributes: Mapping[str, str], store: CredentialStore) -> None:
     """One line when a withheld rule of an untrusted project would have answered git."""
+    notice = store.config.untrusted_notice()
+    if notice and store.withheld_rule_for(_url_of(attributes)) is not None:
+        _warn(notice)
+
+
+def _url_of(attributes: Mapping[str, str]) -> str:
+    """The URL git asks about. git sends the path percent-DECODED (credential.c) while curl
+    requests it as written, so `/evil/..%2forg/repo.git` arrives as `evil/../org/repo.git`,
+    which would read as `/org/repo.git`, while the server reads it below `/evil`. A path
+    with a dot segment (or one that reads as one, paths.py) is therefore unknown here: only
+    a rule for the whole origin answers it."""
     from urllib.parse import quote
 
+    from .paths import looks_like_dots
+
     protocol, host = attributes.get("protocol", ""), attributes.get("host", "")
-    path = quote(attributes.get("path", "").lstrip("/"), safe=_PATH_SAFE)
-    notice = store.config.untrusted_notice()
-    if notice and store.withheld_rule_for(f"{protocol}://{host}/{path}") is not None:
-        _warn(notice)
+    path = attributes.get("path", "").lstrip("/")
+    if any(looks_like_dots(segment) for segment in path.split("/")):
+        path = ""
+    return f"{protocol}://{host}/{quote(path, safe=_PATH_SAFE)}"
 
 
 def git_config_env(env: Mapping[str, str], *, project_dir: Optional[Path] = None,
@@ -158,10 +169,14 @@ def git_config_env(env: Mapping[str, str], *, project_dir: Optional[Path] = None
     ours is added: otherwise git would hand our token to their `store` or keychain helper
     after a successful fetch and it would land in ~/.git-credentials. Other hosts keep the
     user's helpers and settings untouched. `useHttpPath` is switched on for those hosts only,
-    because rules bind path prefixes (https://gitlab.example.com/org). A plain-http
-    loopback origin whose rule has no `allow_http` gets `http.<origin>.proxy` empty (no
-    proxy): its credential may travel in clear text only because it never leaves the
-    machine, and an `http_proxy` would carry it off (guard.py). `project_dir`
+    because rules bind path prefixes (https://gitlab.example.com/org). `http.followRedirects`
+    is switched off for them: once the helper answered for `/org/repo.git`, curl keeps the
+    credential on a same-host redirect (to `/evil/...` too) without asking the helper
+    again, and git's default (`initial`) follows exactly that first request's redirects, so
+    a repository on those hosts must be named by its final URL (GitLab: with `.git`). A
+    plain-http loopback origin whose rule has no `allow_http` gets `http.<origin>.proxy`
+    empty (no proxy): its credential may travel in clear text only because it never leaves
+    the machine, and an `http_proxy` would carry it off (guard.py). `project_dir`
     (default: the current directory) is the project whose rules answer, wherever git runs.
     `store`: the caller's rules for that same `env` and project, to save loading them again.
     Needs git 2.31 or newer; older versions ignore these variables.
@@ -180,7 +195,8 @@ def git_config_env(env: Mapping[str, str], *, project_dir: Optional[Path] = None
     for origin in rule_origins(store):
         entries += [(f"credential.{origin}.helper", ""),
                     (f"credential.{origin}.helper", f"!{command}"),
-                    (f"credential.{origin}.useHttpPath", "true")]
+                    (f"credential.{origin}.useHttpPath", "true"),
+                    (f"http.{origin}.followRedirects", "false")]
     entries += [(f"http.{origin}.proxy", "") for origin in _loopback_http_origins(store)]
     if not entries:
         return {}

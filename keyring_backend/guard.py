@@ -23,9 +23,12 @@ the adapter, chosen with requests' own `select_proxy`) keeps a credential only u
 rule with `allow_http`.
 
 What it remembers (`remember`, called by store.py for every credential it resolves):
-the SHA-256 of each password, and of each username that came from a reference
-(registries that take the token as the username), with the rules it came from. Digests,
-not values, and in memory only.
+the SHA-256 of each password, of each username that came from a reference (registries
+that take the token as the username), and of the whole `username:password` that Basic
+carries, with the rules it came from. Digests, not values, and in memory only. The whole
+pair is what makes a header ours however it splits: a Basic value is split at its first
+colon, so a username with a `:` (refused where rules load, RFC 7617) would otherwise hide
+both halves.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ _warned: set[tuple[str, str]] = set()  # (rules, origin) already warned about
 def remember(username: str, password: str, rule: CredentialRule, *,
              secret_username: bool) -> None:
     """Record that `rule` resolved to this credential in this process."""
-    for value in (password, username) if secret_username else (password,):
+    pair = f"{username}:{password}"
+    for value in (password, username, pair) if secret_username else (password, pair):
         if value:
             key = _digest(value)
             known = _bound.get(key, ())
@@ -80,7 +84,7 @@ def rules_of(authorization: str) -> Optional[tuple[CredentialRule, ...]]:
     found: tuple[CredentialRule, ...] = ()
     for text in texts:
         user, _, password = text.partition(":")
-        for part in (password, user):
+        for part in (text, password, user):
             found += tuple(r for r in _bound.get(_digest(part), ()) if r not in found)
     return found or None
 

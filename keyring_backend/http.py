@@ -4,9 +4,12 @@ Shared by `pip-private doctor`, `poetry source check` and, later, `bump`. It is 
 imported by the keyring backend, which must stay import-light.
 
 What makes it safe where plain `urllib` is not:
-- Redirects are followed by hand (at most `MAX_REDIRECTS`) and the `Authorization` header
-  goes only to the scheme, host and port of the URL the caller asked for. urllib's own
-  redirect handler forwards every header to any host; requests strips it on a host change.
+- Redirects are followed by hand (at most `MAX_REDIRECTS`), and each hop carries the
+  `Authorization` header only where the credential may go: within its rule (`bound`, the
+  check the guard makes in pip and poetry: a `/groups/12` rule's credential never follows a
+  302 to `/groups/123/`), else within the scheme, host and port of the URL the caller
+  asked for. urllib's own redirect handler forwards every header to any host; requests
+  strips it on a host change only.
 - An https page that redirects to plain http is refused (`InsecureRedirect`) unless the
   target is a loopback host.
 - Userinfo in the URL (`https://user:token@host/`) never reaches a request line or a
@@ -15,6 +18,11 @@ What makes it safe where plain `urllib` is not:
   to the server at all raises `IndexUnreachable`, whose message names the host and the
   reason, never a credential.
 - Bodies are capped at `MAX_BODY` bytes (`Response.truncated` says when the cap was hit).
+  A body that ends before its `Content-Length` (or its last chunk) is a failure
+  (`IndexUnreachable`), never a page.
+- `timeout` is a deadline for the whole request, redirects included, from the first
+  connect to the last byte (deadline.py): a server that drips one byte a second is cut off
+  there (each socket read alone would wait as long as the server goes on).
 
 TLS uses the default context (the system's CA store) or `cafile`. Environment variables
 such as `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE` or `PIP_CERT` are *not* read here: which one
@@ -34,14 +42,18 @@ import ssl
 import urllib.error
 import urllib.request
 from email.message import Message
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from . import __version__
+from .deadline import Deadline, watch
 from .errors import ConfigError, IndexUnreachable, InsecureRedirect
 from .records import field, record
 from .secret import Secret
 from .urls import is_loopback, parse_location
+
+if TYPE_CHECKING:
+    from .rules import CredentialRule
 
 log = logging.getLogger("private_packages")
 
@@ -61,7 +73,8 @@ class Response:
     headers: Message = field(repr=False)
     body: bytes = field(repr=False)
     redirected_from: tuple[str, ...] = ()
-    truncated: bool = False
+    truncated: bool = False  # longer than MAX_BODY: only that much was read
+    credential_sent: bool = False  # the last hop carried the credential
 
     @property
     def content_type(self) -> str:
@@ -126,12 +139,14 @@ def basic_authorization(username: Optional[str], password: Optional[Secret]) -> 
 
 def fetch(url: str, *, username: Optional[str] = None, password: Optional[Secret] = None,
           accept: Optional[str] = None, timeout: float = 10.0,
-          cafile: Optional[str] = None) -> Response:
-    """GET `url`, following up to `MAX_REDIRECTS` redirects by hand.
+          cafile: Optional[str] = None, bound: Optional[CredentialRule] = None) -> Response:
+    """GET `url`, following up to `MAX_REDIRECTS` redirects by hand, all within `timeout`.
 
-    The credential is `username`/`password`, else the URL's own userinfo; it is sent to the
-    original URL's origin only. Raises `IndexUnreachable` when no HTTP answer arrives,
-    `InsecureRedirect` for a refused redirect, `ConfigError` for a bad URL or `cafile`.
+    The credential is `username`/`password`, else the URL's own userinfo. A hop carries it
+    only when its URL lies within `bound` (the rule the credential came from), or, without
+    a rule, on the original URL's origin. Raises `IndexUnreachable` when no complete HTTP
+    answer arrives in time, `InsecureRedirect` for a refused redirect, `ConfigError` for a
+    bad URL or `cafile`.
     """
     start, url_user, url_password = split_userinfo(url)
     if username is None and password is None:
@@ -143,24 +158,34 @@ def fetch(url: str, *, username: Optional[str] = None, password: Optional[Secret
     authorization = basic_authorization(username, password)
     opener = _opener(cafile)
     current, history = start, list[str]()
-    while True:
-        send = authorization is not None and same_origin(start, current)
-        headers = {"User-Agent": USER_AGENT}
-        if accept:
-            headers["Accept"] = accept
-        if send and authorization is not None:
-            headers["Authorization"] = authorization
-        log.debug("private-packages: GET %s (%s)", current,
-                  "with credential" if send else "without credential")
-        status, message, body, truncated = _get(opener, current, headers, timeout)
-        location = message.get("Location") if status in REDIRECT_STATUSES else None
-        if not location:
-            return Response(current, status, message, body, tuple(history), truncated)
-        if len(history) >= MAX_REDIRECTS:
-            raise IndexUnreachable(urlsplit(current).netloc,
-                                   f"more than {MAX_REDIRECTS} redirects", "redirect")
-        history.append(current)
-        current = redirect_target(current, location)
+    with Deadline(timeout) as deadline:
+        while True:
+            send = authorization is not None and _may_send(start, current, bound)
+            headers = {"User-Agent": USER_AGENT}
+            if accept:
+                headers["Accept"] = accept
+            if send and authorization is not None:
+                headers["Authorization"] = authorization
+            log.debug("private-packages: GET %s (%s)", current,
+                      "with credential" if send else "without credential")
+            status, message, body, truncated = _get(opener, current, headers, deadline)
+            location = message.get("Location") if status in REDIRECT_STATUSES else None
+            if not location:
+                return Response(current, status, message, body, tuple(history), truncated,
+                                send)
+            if len(history) >= MAX_REDIRECTS:
+                raise IndexUnreachable(urlsplit(current).netloc,
+                                       f"more than {MAX_REDIRECTS} redirects", "redirect")
+            history.append(current)
+            current = redirect_target(current, location)
+
+
+def _may_send(start: str, url: str, bound: Optional[CredentialRule]) -> bool:
+    """Whether a request to `url` may carry the credential (module docstring)."""
+    if bound is None:
+        return same_origin(start, url)
+    location = parse_location(url)
+    return location is not None and location.scheme is not None and bound.matches(location)
 
 
 class _KeepErrorStatuses(urllib.request.HTTPErrorProcessor):
@@ -180,7 +205,7 @@ def _opener(cafile: Optional[str]) -> urllib.request.OpenerDirector:
     except (OSError, ssl.SSLError) as exc:
         reason = getattr(exc, "strerror", None) or exc.__class__.__name__
         raise ConfigError(f"cannot load the CA bundle {cafile}: {reason}") from None
-    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
+    return urllib.request.build_opener(_HTTPHandler(), _HTTPSHandler(context),
                                        _KeepErrorStatuses(), _NoProxyForLoopback())
 
 
@@ -195,20 +220,64 @@ class _NoProxyForLoopback(urllib.request.ProxyHandler):
 
 
 def _get(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str],
-         timeout: float) -> tuple[int, Message, bytes, bool]:
+         deadline: Deadline) -> tuple[int, Message, bytes, bool]:
     host = urlsplit(url).netloc
     # Only http(s) gets here: `fetch` and `redirect_target` check the scheme of every hop.
     request = urllib.request.Request(url, headers=headers, method="GET")  # noqa: S310
     try:
-        with opener.open(request, timeout=timeout) as response:
+        # The socket timeout is the time left; the deadline's watchdog ends a trickle.
+        with opener.open(request, timeout=max(deadline.remaining(), 0.001)) as response:
             body = response.read(MAX_BODY + 1)
-            return int(response.status), response.headers, body[:MAX_BODY], len(body) > MAX_BODY
+            missing = response.length  # what Content-Length promised and never came
+            status, message = int(response.status), response.headers
     except urllib.error.URLError as exc:
-        reason = exc.reason
+        reason: object = exc.reason
     except (OSError, http.client.HTTPException, ValueError) as exc:
         reason = exc
+    else:
+        capped = len(body) > MAX_BODY
+        if not deadline.passed and (capped or not missing):
+            return status, message, body[:MAX_BODY], capped
+        reason = f"the answer ended after {len(body)} of its {len(body) + (missing or 0)} bytes"
+    if deadline.passed:  # whatever broke, it broke because the deadline cut it short
+        reason = TimeoutError()
     # `from None`: the chained exception adds nothing a user needs and keeps tracebacks short.
-    raise _unreachable(host, reason, timeout) from None
+    raise _unreachable(host, reason, deadline.seconds) from None
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_WatchedHTTP, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(context=context)
+        self._tls = context
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_WatchedHTTPS, req, context=self._tls)
+
+
+def _watched_connection(*args: Any, **kwargs: Any) -> socket.socket:
+    sock = socket.create_connection(*args, **kwargs)
+    watch(sock)  # from the connect on: a TLS handshake that trickles too
+    return sock
+
+
+class _WatchedHTTP(http.client.HTTPConnection):
+    """A connection whose sockets the current `Deadline` may shut down."""
+
+    def connect(self) -> None:
+        self._create_connection = _watched_connection
+        super().connect()
+
+
+class _WatchedHTTPS(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        self._create_connection = _watched_connection
+        super().connect()
+        watch(self.sock)  # the TLS socket that now wraps the plain one
 
 
 def _unreachable(host: str, reason: object, timeout: float) -> IndexUnreachable:
@@ -222,7 +291,7 @@ def _unreachable(host: str, reason: object, timeout: float) -> IndexUnreachable:
     elif isinstance(reason, ConnectionRefusedError):
         kind, text = "refused", "connection refused (nothing listens there)"
     elif isinstance(reason, (TimeoutError, socket.timeout)):
-        kind, text = "timeout", f"no answer within {timeout:g} s (timeout)"
+        kind, text = "timeout", f"no complete answer within {timeout:g} s (timeout)"
     elif isinstance(reason, OSError) and reason.strerror:
         text = reason.strerror
     elif isinstance(reason, (str, http.client.HTTPException)):  # texts from the server/urllib

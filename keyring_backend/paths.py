@@ -16,6 +16,10 @@ path prefix ("fail closed"): the credential is withheld rather than guessed righ
   server would walk with.
 - A path parameter on a dot segment (`..;x`): Tomcat and Jetty, behind many registries,
   drop `;x` and read `..`.
+- A segment that is no dot segment but reads as one after Unicode compatibility folding
+  (full-width dots, U+FF0E) or with whitespace and control characters trimmed (`..%09`,
+  `%20..`): harmless unless a server normalises that way, and cheap to refuse
+  (`looks_like_dots`).
 - Double encoding (`%252e`), NUL (`%00`) and escapes that are not UTF-8 (`%c0%ae`).
 - An empty segment before a `..`: a server that keeps `//` lets `..` consume the empty
   segment instead of a real one (`/q//../p` is `/q/p` there, `/p` after merging).
@@ -33,6 +37,8 @@ _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 #: RFC 3986 pchar without pct-encoded: left as they are, everything else is quoted.
 _SAFE = "!$&'()*+,;=:@-._~"
 _DOTS = (".", "..")
+#: What a server that trims a segment may drop: whitespace and control characters.
+_TRIM = re.compile(r"^[\s\x00-\x1f\x7f]+|[\s\x00-\x1f\x7f]+$")
 
 
 def server_path(path: str) -> Optional[str]:
@@ -73,11 +79,23 @@ def _segment(raw: str) -> Optional[str]:
     views = [text.split(";", 1)[0] for text in decoded]  # what Tomcat and Jetty read
     if any(view in _DOTS and view != text for view, text in zip(views, decoded)):
         return None
+    if any(view not in _DOTS and looks_like_dots(view) for view in views):
+        return None
     if len(pieces) > 1 and any(view in _DOTS for view in views):
         return None
     separators = ["%2F" if s.lower() == "%2f" else "%5C" for s in _SEPARATOR.findall(raw)]
     spelled = [quote(text, safe=_SAFE) for text in decoded]
     return "".join(p + s for p, s in zip(spelled, [*separators, ""]))
+
+
+def looks_like_dots(segment: str) -> bool:
+    """Whether a decoded segment is `.` or `..`, or reads as one to a server that folds
+    Unicode compatibility forms (full-width dots) or trims whitespace and control characters."""
+    if segment in _DOTS:
+        return True
+    import unicodedata
+
+    return _TRIM.sub("", unicodedata.normalize("NFKC", segment)) in _DOTS
 
 
 def normalise_path(path: str) -> str:

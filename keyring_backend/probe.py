@@ -23,11 +23,13 @@ from typing import Optional
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .errors import EXIT_CONFIG, EXIT_REJECTED, IndexUnreachable
-from .http import Response, fetch, same_origin, split_userinfo
+from .http import Response, fetch, split_userinfo
 from .probe_advice import Facts, explain, explain_unreachable
 from .records import record
+from .rules import CredentialRule
 from .secret import MASK, Secret
 from .token_expiry import GITHUB_EXPIRY_HEADER
+from .urls import parse_location
 
 log = logging.getLogger("private_packages")
 
@@ -109,7 +111,8 @@ def normalize_name(name: str) -> str:
 
 def probe_index(url: str, *, username: Optional[str], password: Optional[Secret],
                 package: Optional[str] = None, timeout: float = 10.0,
-                cafile: Optional[str] = None, rule: Optional[str] = None) -> ProbeResult:
+                cafile: Optional[str] = None, rule: Optional[str] = None,
+                bound: Optional[CredentialRule] = None) -> ProbeResult:
     """Fetch the index at `url` with the credential and explain the answer.
 
     The URL's own userinfo is the credential when neither `username` nor `password` is
@@ -117,8 +120,10 @@ def probe_index(url: str, *, username: Optional[str], password: Optional[Secret]
     tried too: GitLab's project registries and some proxies have no root listing. A 200
     with a credential is checked again without it, so a public index is not reported as
     accepting the credential. `rule` names the rule that binds the URL (e.g.
-    "pyproject.toml credentials[1]") for the advice; it is not secret. Raises `ConfigError`
-    for a URL that is not http(s) or a `cafile` that cannot be loaded.
+    "pyproject.toml credentials[1]") for the advice; it is not secret. `bound` is that rule:
+    a redirect keeps the credential only within it (http.fetch). Raises `ConfigError` for a
+    URL that is not http(s) or a `cafile` that cannot be loaded. `timeout` bounds each
+    request, from its connect to its last byte.
     """
     _, url_user, url_password = split_userinfo(url)
     if username is None and password is None:
@@ -128,17 +133,18 @@ def probe_index(url: str, *, username: Optional[str], password: Optional[Secret]
     who = display_username(username)
     tried = [root]
     try:
-        response = _get(root, username, password, timeout, cafile)
+        response = _get(root, username, password, timeout, cafile, bound)
         if response.status == 404 and package:
             tried.append(urljoin(root, normalize_name(package) + "/"))
-            response = _get(tried[-1], username, password, timeout, cafile)
+            response = _get(tried[-1], username, password, timeout, cafile, bound)
     except IndexUnreachable as exc:
         summary, fix = explain_unreachable(exc, cafile)
         result = ProbeResult(tried[-1], None, False, summary, fix, EXIT_CONFIG)
     else:
-        forwarded = sent and same_origin(root, response.url)
+        forwarded = response.credential_sent
         facts = Facts(root=root, tried=tuple(tried), response=response, sent=sent,
                       forwarded=forwarded, who=who, rule=rule,
+                      scope=_scope(root, bound),
                       public=forwarded and response.status == 200
                       and _answers_anonymously(response.url, timeout, cafile))
         ok, summary, fix, rejected = explain(facts)
@@ -152,9 +158,18 @@ def probe_index(url: str, *, username: Optional[str], password: Optional[Secret]
 
 
 def _get(url: str, username: Optional[str], password: Optional[Secret], timeout: float,
-         cafile: Optional[str]) -> Response:
+         cafile: Optional[str], bound: Optional[CredentialRule] = None) -> Response:
     return fetch(url, username=username, password=password, accept=ACCEPT, timeout=timeout,
-                 cafile=cafile)
+                 cafile=cafile, bound=bound)
+
+
+def _scope(root: str, bound: Optional[CredentialRule]) -> str:
+    """Where the credential may go, as the advice names it: the rule's prefix, else the
+    index's origin (http.fetch)."""
+    if bound is not None:
+        return bound.url
+    location = parse_location(root)
+    return location.origin if location is not None else root
 
 
 def _answers_anonymously(url: str, timeout: float, cafile: Optional[str]) -> bool:

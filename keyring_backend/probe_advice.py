@@ -26,7 +26,8 @@ _INDEX_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json", "text
 @record(frozen=True)
 class Facts:
     """What happened: `sent` = a credential was given, `forwarded` = it reached the server
-    that answered (a redirect to another origin drops it), `who` = the displayable user."""
+    that answered (a redirect out of `scope`, where the credential may go, drops it), `who`
+    = the displayable user."""
 
     root: str
     tried: tuple[str, ...]
@@ -35,6 +36,7 @@ class Facts:
     forwarded: bool
     who: str
     rule: Optional[str]
+    scope: str = ""  # the rule's prefix, else the index's origin (http.fetch)
     public: bool = False  # the answering URL also gives 200 without a credential
 
     @property
@@ -55,9 +57,9 @@ def explain(facts: Facts) -> tuple[bool, str, str, bool]:
     head = f"{status} {_phrase(status)}"
     fix: list[str] = []
     if facts.sent and not facts.forwarded:
-        fix.append(f"The index redirected to {facts.response.url}, another origin: the "
-                   f"credential is only sent to the origin of {facts.root}, so it was not "
-                   "forwarded. Use the final URL as the index URL (and in the rule).")
+        fix.append(f"The index redirected to {facts.response.url}, outside {facts.scope}: the "
+                   "credential is only sent there, so it was not forwarded. Use the final URL "
+                   "as the index URL (and in the rule).")
     if status == 200:
         return _ok(facts, head, fix)
     if status in (401, 403):
@@ -98,6 +100,11 @@ def _ok(facts: Facts, head: str, fix: list[str]) -> tuple[bool, str, str, bool]:
         fix.append(f"The answer is {response.content_type}, not a PEP 503/691 simple index: "
                    "point the URL at the index page (it usually ends in /simple/).")
         return False, f"{head}: not a package index", "\n".join(fix), False
+    if response.content_type != "text/html" and not response.truncated \
+            and not _json_object(response.body):
+        fix.append("The index answered JSON that cannot be read (cut short, or not PEP 691): "
+                   "retry; if it persists, the server or a proxy in front of it is failing.")
+        return False, f"{head}: an unreadable JSON page", "\n".join(fix), False
     where = f" (no root listing; {facts.tried[-1]} answered)" if len(facts.tried) > 1 else ""
     if facts.forwarded and not facts.public:
         return True, f"{head}: the index accepted {facts.credential}{where}", "", False
@@ -105,10 +112,19 @@ def _ok(facts: Facts, head: str, fix: list[str]) -> tuple[bool, str, str, bool]:
     if facts.forwarded:
         note = f", so {facts.credential} was not checked"
     elif facts.sent:
-        note = f"; the credential was not forwarded to {response.url} (another origin)"
+        note = f"; the credential was not forwarded to {response.url} (outside {facts.scope})"
     if facts.rule:
         note += f"; rule {facts.rule} is unused for listing (downloads may still need it)"
     return True, f"{head}: the index does not need a credential{note}{where}", "", False
+
+
+def _json_object(body: bytes) -> bool:
+    import json
+
+    try:
+        return isinstance(json.loads(body), dict)
+    except (ValueError, UnicodeDecodeError):
+        return False
 
 
 def _refused(facts: Facts, head: str, fix: list[str]) -> tuple[bool, str, str, bool]:

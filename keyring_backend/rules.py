@@ -21,6 +21,11 @@ from .records import field, record
 from .urls import DEFAULT_PORTS, Location, is_loopback, parse_location
 
 DEFAULT_USERNAME = "__token__"
+#: RFC 7617: the user-id of HTTP Basic ends at the first colon, so a server (and our guard)
+#: would read `deploy:bot` + token as user `deploy` with another password.
+COLON_IN_USERNAME = ("the username holds a ':', which HTTP Basic cannot carry (the user-id "
+                     "ends at the first colon, RFC 7617); use the username the registry "
+                     "documents")
 
 
 class Layer(IntEnum):
@@ -102,6 +107,8 @@ def make_rule(
         )
     if not password:
         raise ConfigError(f"{origin}: password is empty")
+    if username is not None and username_has_colon(username):
+        raise ConfigError(f"{origin}: {COLON_IN_USERNAME}")
     return CredentialRule(
         location=loc,
         username=username if username is not None else DEFAULT_USERNAME,
@@ -153,6 +160,18 @@ class RuleSet:
         """The rule bound to a poetry/uv source by name (`source = "NAME"`), if any."""
         return next((r for r in sorted(self.rules, key=lambda r: r.layer)
                      if r.source == name), None)
+
+
+def username_has_colon(username: str) -> bool:
+    """Whether the literal text of a username template (outside its references) holds a
+    colon; a value a reference gives is checked where it is resolved (store.py)."""
+    from .references import parse_template
+
+    try:
+        parts = parse_template(username).parts
+    except PrivatePackagesError:  # reported where the username is resolved
+        return ":" in username and "${" not in username
+    return any(isinstance(part, str) and ":" in part for part in parts)
 
 
 def referenced_env_names(rules: Iterable[CredentialRule]) -> set[str]:

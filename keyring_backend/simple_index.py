@@ -34,8 +34,9 @@ from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
 from .errors import ConfigError, CredentialRejected, IndexUnreachable
-from .http import fetch, same_origin, split_userinfo
+from .http import Response, fetch, split_userinfo
 from .probe import ACCEPT, index_url, normalize_name
+from .rules import CredentialRule
 from .secret import Secret
 
 JSON_TYPES = frozenset({"application/vnd.pypi.simple.v1+json", "application/json"})
@@ -53,24 +54,26 @@ def project_page_url(index: str, project: str) -> str:
 
 def project_versions(index: str, project: str, *, username: Optional[str] = None,
                      password: Optional[Secret] = None, timeout: float = 10.0,
-                     cafile: Optional[str] = None, rule: Optional[str] = None) -> list[str]:
+                     cafile: Optional[str] = None, rule: Optional[str] = None,
+                     bound: Optional[CredentialRule] = None) -> list[str]:
     """The versions of `project` on the simple index `index` (`[]` when it answers 404).
 
     The credential is `username`/`password`, else the URL's own userinfo. `rule` names the
     rule it came from ("pyproject.toml credentials[1]") for messages; it is not secret.
+    `bound` is that rule: a redirect keeps the credential only within it (http.fetch).
     """
     _, url_user, url_password = split_userinfo(index)
     if username is None and password is None:
         username, password = url_user, url_password
     url = project_page_url(index, project)
     response = fetch(url, username=username, password=password, accept=ACCEPT,
-                     timeout=timeout, cafile=cafile)
+                     timeout=timeout, cafile=cafile, bound=bound)
     host = urlsplit(response.url).netloc
     if response.status == 404:
         return []
     if response.status in (401, 403):
         sent = username is not None or password is not None
-        raise _refusal(url, response.url, response.status, sent, rule)
+        raise _refusal(url, response, sent, rule)
     if response.status != 200:
         raise IndexUnreachable(host, f"{response.url} answered HTTP {response.status}")
     if response.truncated:
@@ -146,17 +149,18 @@ def version_from_filename(filename: str, project: str) -> Optional[str]:
     return None
 
 
-def _refusal(url: str, final: str, status: int, sent: bool,
-             rule: Optional[str]) -> Exception:
+def _refusal(url: str, response: Response, sent: bool, rule: Optional[str]) -> Exception:
+    final, status = response.url, response.status
     host = urlsplit(final).netloc
-    if sent and same_origin(url, final):
+    if response.credential_sent:
         source = f"the credential from {rule}" if rule else "the credential"
         return CredentialRejected(
             f"{host} rejected {source} with HTTP {status} for {url}: check that the token "
             "is current and may read packages, then run again")
     if sent:
+        where = f"{rule}'s prefix" if rule else "the index's origin"
         return ConfigError(
-            f"{url} redirected to {final}, another origin, so the credential was not sent "
+            f"{url} redirected to {final}, outside {where}, so the credential was not sent "
             f"and it answered HTTP {status}: use the final URL as the index URL")
     return ConfigError(
         f"{host} answered HTTP {status} for {url} and no credential rule binds that URL: "

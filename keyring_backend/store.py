@@ -118,7 +118,13 @@ class CredentialStore:
 
     def username_for(self, rule: CredentialRule) -> str:
         template = parse_template(rule.username, f"username of {rule.origin}")
-        return render_template(template, self.context_for(rule, "username")).reveal()
+        username = render_template(template, self.context_for(rule, "username")).reveal()
+        if ":" in username:  # a literal one is refused when the rule loads (rules.py)
+            from .errors import UnresolvedReference
+            from .rules import COLON_IN_USERNAME
+
+            raise UnresolvedReference(f"username of {rule.origin}: {COLON_IN_USERNAME}")
+        return username
 
     def credential_for(self, service: str, username: Optional[str] = None, *,
                        guarded: bool = False) -> Optional[Credential]:

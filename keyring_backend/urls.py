@@ -4,7 +4,9 @@ Callers send full URLs (pip's index URL with a trailing slash, poetry's file URL
 `#sha256=` fragment, uv's request URL, twine's repository URL) or a bare `host[:port]`
 netloc (pip's and poetry's fallback). Keys are normalised the way uv-auth's realm is:
 lower-case scheme and host, explicit default port, no userinfo, query or fragment, and a
-path without dot segments, duplicate or trailing slashes.
+path without dot segments, duplicate or trailing slashes. A host name that is not ASCII
+becomes the IDNA (punycode) form clients connect to, so `bücher.example` and
+`xn--bcher-kva.example` are one host (requests and curl convert before they connect).
 
 The path is read the way the server will read it (paths.py): percent-decoded, so
 `/groups/12/%2e%2e/123` is `/groups/123`. A path that servers could read in more than one
@@ -26,7 +28,7 @@ __all__ = ["DEFAULT_PORTS", "Location", "is_loopback", "normalise_path", "parse_
            "path_within"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_NETLOC = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>\d{1,5}))?")
+_NETLOC = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+)(?::(?P<port>\d{1,5}))?")
 
 
 @record(frozen=True)
@@ -82,12 +84,13 @@ def parse_location(service: str) -> Optional[Location]:
     if "://" in service:
         return _parse_url(service)
     m = _NETLOC.fullmatch(service)
-    if not m:
+    host = _norm_host(m["host"]) if m else None
+    if m is None or host is None:
         return None
     port = int(m["port"]) if m["port"] else None
     if port is not None and not 0 < port < 65536:
         return None
-    return Location(None, _norm_host(m["host"]), port, None)
+    return Location(None, host, port, None)
 
 
 def _parse_url(url: str) -> Optional[Location]:
@@ -106,15 +109,36 @@ def _parse_url(url: str) -> Optional[Location]:
         return None
     if ":" in host:  # urlsplit drops the brackets of an IPv6 literal
         host = f"[{host}]"
+    normal = _norm_host(host)
+    if normal is None:
+        return None
     path = server_path(parts.path)
     return Location(
         scheme,
-        _norm_host(host),
+        normal,
         port if port is not None else DEFAULT_PORTS[scheme],
         path if path is not None else normalise_path(parts.path),
         ambiguous=path is None,
     )
 
 
-def _norm_host(host: str) -> str:
-    return host.lower().rstrip(".")
+def _norm_host(host: str) -> Optional[str]:
+    """Lower case, no trailing dot, IDNA for a name that is not ASCII; None for a name
+    that is not one host to every client (`_idna`)."""
+    host = host.lower().rstrip(".")
+    return host if host.isascii() else _idna(host)
+
+
+def _idna(host: str) -> Optional[str]:
+    """The punycode form of a Unicode host name. Python's codec is IDNA 2003, requests
+    and curl use IDNA 2008 / UTS 46; where they differ (`ß`, final sigma, joiners, which
+    2003 maps to other letters or drops) the name could mean two hosts, so it is refused
+    (None): nothing that is not a round trip through both directions."""
+    import unicodedata
+
+    try:
+        encoded = host.encode("idna").decode("ascii").lower()
+        back = encoded.encode("ascii").decode("idna")
+    except (UnicodeError, ValueError):
+        return None
+    return encoded if back == unicodedata.normalize("NFKC", host) else None

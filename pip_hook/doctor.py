@@ -27,6 +27,7 @@ from keyring_backend.probe import probe_index
 from keyring_backend.providers import ResolveContext, resolve_reference
 from keyring_backend.records import field, record
 from keyring_backend.references import Reference, parse_template
+from keyring_backend.rules import CredentialRule
 from keyring_backend.secret import Secret
 from keyring_backend.store import CredentialStore
 
@@ -287,7 +288,8 @@ class Doctor:
                     continue
                 result = probe_index(url, username=username, password=password,
                                      package=self.package, timeout=options.timeout,
-                                     cafile=self.env.get("PIP_CERT") or None, rule=rule)
+                                     cafile=self.env.get("PIP_CERT") or None,
+                                     rule=rule.origin if rule else None, bound=rule)
             except PrivatePackagesError as exc:
                 self.report.problem(dr.INDEXES, dr.ERROR, f"{use.shown} ({use.where}): {exc}")
                 continue
@@ -298,8 +300,8 @@ class Doctor:
                     self.env.get("PIP_CERT") or None))
 
     def _credential_for(self, use: IndexUse) -> tuple[str, Optional[str], Optional[Secret],
-                                                      str, Optional[str]]:
-        """(URL to probe, username, password, how it was found, rule origin): the URL's
+                                                      str, Optional[CredentialRule]]:
+        """(URL to probe, username, password, how it was found, the rule): the URL's
         userinfo first, as pip uses it, else the rule the keyring backend would answer
         with. Inspection never sends what untrusted content chose (DESIGN.md "Trust"): a
         credential in the URL of an untrusted file is taken out of the URL, and the index
@@ -324,10 +326,9 @@ class Doctor:
         try:
             credential = self.store.resolve(rule)
         except UnresolvedReference:
-            return url, None, None, f"missing: rule {rule.origin} (see Rules)", rule.origin
+            return url, None, None, f"missing: rule {rule.origin} (see Rules)", rule
         self.report.secret(credential.password.reveal(), credential.username)
-        return (url, credential.username, credential.password, f"from rule {rule.origin}",
-                rule.origin)
+        return url, credential.username, credential.password, f"from rule {rule.origin}", rule
 
     def _add_index(self, rendered: Optional[str], written: str, where: str,
                    file: Optional[str] = None) -> None:

@@ -13,6 +13,8 @@ which only your own user can read), and pip sees the URL without it:
   it back; where pip runs with the guard (guard.py), it stays within that origin.
 - `hg+`, `svn+`, `bzr+`: those tools get the URL's credential in their argv and no helper
   of ours can answer them: refused (`refused` names the scheme).
+- A username that decodes to text with a `:` (`deploy%3Abot`): HTTP Basic cannot carry it
+  (RFC 7617), so it is refused too (`colon_username`), as it is in a rule.
 Scheme names are case-insensitive, as pip reads them (`Git+Http://` is `git+http://`).
 """
 
@@ -59,6 +61,7 @@ class Lifted:
     git: list[LiftedCredential] = field(default_factory=list)
     urls: list[LiftedCredential] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # "svn+https", ...
+    colon_username: bool = False  # a username with `:` was left in place
 
 
 def lift_credentials(text: str, *, urls: bool) -> Lifted:
@@ -77,6 +80,9 @@ def lift_credentials(text: str, *, urls: bool) -> Lifted:
             return match.group(0)
         user, colon, password = userinfo.partition(":")
         user, password = unquote(user), unquote(password)
+        if ":" in user:
+            result.colon_username = True
+            return match.group(0)
         if vcs:
             # A token alone (`https://TOKEN@host`) becomes both username and password:
             # hosts that accept a token as the username (GitHub, Azure DevOps) ignore the

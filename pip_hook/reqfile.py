@@ -178,14 +178,7 @@ def render_line(line: str, ctx: ResolveContext, *, lift_urls: bool = False) -> R
         index += 1
     result.text = "".join(out)
     if secret_in_userinfo:
-        lifted = lift_credentials(result.text, urls=lift_urls)
-        if lifted.refused:
-            raise RenderError(f"{where}: a secret in the userinfo of a {lifted.refused[0]}:// "
-                              "URL would reach that tool's process arguments; use git, or "
-                              "a URL without the secret")
-        result.text = lifted.text
-        result.git_credentials += lifted.git
-        result.url_credentials += lifted.urls
+        _lift(result, where, lift_urls)
     names = result.references = ", ".join(ref.display for ref in template.references)
     if COMMENT_RE.search(result.text):  # linear: see COMMENT_RE
         raise RenderError(f"{where}: a value substituted for {names} holds ' #', which pip "
@@ -195,6 +188,22 @@ def render_line(line: str, ctx: ResolveContext, *, lift_urls: bool = False) -> R
         raise RenderError(f"{where}: a value substituted for {names} ends with '\\', which "
                           "pip would read as a line continuation")
     return result
+
+
+def _lift(result: RenderedLine, where: str, lift_urls: bool) -> None:
+    """Take the credentials out of the line's URLs (lifting.py), or refuse the line."""
+    lifted = lift_credentials(result.text, urls=lift_urls)
+    if lifted.refused:
+        raise RenderError(f"{where}: a secret in the userinfo of a {lifted.refused[0]}:// "
+                          "URL would reach that tool's process arguments; use git, or "
+                          "a URL without the secret")
+    if lifted.colon_username:
+        from keyring_backend.rules import COLON_IN_USERNAME
+
+        raise RenderError(f"{where}: in the userinfo of a URL, {COLON_IN_USERNAME}")
+    result.text = lifted.text
+    result.git_credentials += lifted.git
+    result.url_credentials += lifted.urls
 
 
 def _recorded(ref: Reference, ctx: ResolveContext) -> bool:

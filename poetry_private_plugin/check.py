@@ -224,7 +224,7 @@ class SourceCheck:
                                  password=credential.password,
                                  package=locked[0] if locked else None,
                                  timeout=self.timeout, cafile=cafile or None,
-                                 rule=credential.rule)
+                                 rule=credential.rule, bound=credential.bound)
         except PrivatePackagesError as exc:
             block.add(ERROR, f"index: {exc}", exit_code=EXIT_CONFIG)
             return

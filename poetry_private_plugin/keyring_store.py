@@ -158,6 +158,10 @@ class SourceKeyring:
             if not _names_an_entry(typed):
                 raise RuleFileError("--username for a keyring login cannot be empty or "
                                     "contain '#', '}' or '$'")
+            if ":" in typed:
+                from keyring_backend.rules import COLON_IN_USERNAME
+
+                raise RuleFileError(f"--username: {COLON_IN_USERNAME}")
             return typed, kept if isinstance(kept, str) and _has_reference(kept) else typed
         if not isinstance(kept, str) or not kept:
             return DEFAULT_USERNAME, DEFAULT_USERNAME

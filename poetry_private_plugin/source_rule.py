@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Optional
 from keyring_backend.config import source_prefix
 from keyring_backend.errors import ConfigError, PrivatePackagesError
 from keyring_backend.references import Reference, Template, parse_template
-from keyring_backend.rules import DEFAULT_USERNAME
+from keyring_backend.rules import COLON_IN_USERNAME, DEFAULT_USERNAME, username_has_colon
 from keyring_backend.urls import parse_location
 
 from .rule_file import RuleFile, RuleFileError
@@ -158,6 +158,8 @@ def _write_source_rule(project_path: Path, name: str, password: str, username: O
         kept = existing.get("username") if existing else None
         username = kept if isinstance(kept, str) else DEFAULT_USERNAME
     check_secret_text(username, where="--username", in_project=in_project, allow_literal=True)
+    if username_has_colon(username):  # the loader would refuse the rule
+        raise RuleFileError(f"--username: {COLON_IN_USERNAME}")
     # By-name rules go first: the URL rule then takes their place at the end of the file.
     replaced = drop_name_rules(target, name) if url is not None else []
     action = target.set_rule(binding, {"username": username, "password": password})

@@ -62,7 +62,8 @@ class EvilServer:
     """`with EvilServer() as evil:` -- point a hostile project at `evil.url`, then ask
     `evil.saw(secret)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host  # another loopback address is another host (127.0.0.3)
         self.requests: list[Seen] = []
         self.url = ""
         self._lock = threading.Lock()
@@ -93,8 +94,8 @@ class EvilServer:
             return [r for r in self.requests if r.authorization or r.vault_token]
 
     def __enter__(self) -> EvilServer:
-        self._server = serve_loopback(self._app)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._server = serve_loopback(self._app, self.host)
+        self.url = f"http://{self.host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
         self._thread.start()

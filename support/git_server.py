@@ -38,12 +38,17 @@ class GitServer:
 
     `username=None` accepts any username (GitHub's `x-access-token` is a convention, not a
     check); otherwise it must match (GitLab's `gitlab-ci-token`, deploy-token users).
+    `redirect(path, authorized)` may give another path: the request is answered with a 302
+    there (the query kept), as a moved repository or a hostile server would.
     """
 
-    def __init__(self, root: Path, password: str, username: Optional[str] = None) -> None:
+    def __init__(self, root: Path, password: str, username: Optional[str] = None,
+                 redirect: Callable[[str, bool], Optional[str]] = lambda path, ok: None
+                 ) -> None:
         self.root = root
         self.password = password
         self.username = username
+        self.redirect = redirect
         self.requests: list[Request] = []
         self._server: Optional[WSGIServer] = None
 
@@ -88,6 +93,12 @@ class GitServer:
     def app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         username, authorized = self._auth_of(environ)
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        location = self.redirect(path, authorized)
+        if location is not None:
+            self.requests.append(Request(method, path, 302, username, authorized))
+            query = environ.get("QUERY_STRING", "")
+            start_response("302 Found", [("Location", location + (f"?{query}" if query else ""))])
+            return [b""]
         if not authorized:
             self.requests.append(Request(method, path, 401, username, False))
             start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="git"'),

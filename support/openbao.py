@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Optional
+from typing import IO, Any, Callable, Optional
 from urllib.parse import quote
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host",
@@ -204,13 +205,18 @@ class CountingProxy:
     Paths starting with one of `refuse` are recorded but answered 403 without being forwarded
     (an older server or a narrower policy than the dev server allows). `delay` seconds pass
     before each request is forwarded (a slow link: each answer within a per-request timeout,
-    all of them together not).
+    all of them together not). A path for which `redirect(path)` gives a location is
+    answered with a `redirect_status` redirect there instead (a load balancer, a moved
+    path, an HA standby). With `tls` (a server-side SSLContext) it speaks https.
     """
 
-    def __init__(self, upstream: str, refuse: tuple[str, ...] = (), delay: float = 0.0) -> None:
+    def __init__(self, upstream: str, refuse: tuple[str, ...] = (), delay: float = 0.0,
+                 redirect: Callable[[str], Optional[str]] = lambda path: None,
+                 redirect_status: int = 307, tls: Optional[ssl.SSLContext] = None) -> None:
         self.upstream = upstream.rstrip("/")
         self.refuse = refuse
         self.delay = delay
+        self.redirect, self.redirect_status, self.tls = redirect, redirect_status, tls
         self.requests: list[tuple[str, str]] = []
         self.addr = ""
         self._lock = threading.Lock()
@@ -232,6 +238,13 @@ class CountingProxy:
                 body = self.rfile.read(length) if length else None
                 if proxy.refuse and self.path.startswith(proxy.refuse):
                     self.send_error(403)
+                    return
+                location = proxy.redirect(self.path)
+                if location is not None:
+                    self.send_response(proxy.redirect_status)
+                    self.send_header("Location", location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 time.sleep(proxy.delay)
                 headers = {k: v for k, v in self.headers.items()
@@ -262,7 +275,10 @@ class CountingProxy:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.addr = f"http://127.0.0.1:{self._server.server_address[1]}"
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
+        scheme = "https" if self.tls is not None else "http"
+        self.addr = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
         self._thread.start()

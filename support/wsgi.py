@@ -29,9 +29,10 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
-def serve_loopback(app: Callable[..., Any]) -> WSGIServer:
-    """A threaded WSGI server on 127.0.0.1 and a free port (not yet serving)."""
-    return make_server("127.0.0.1", 0, app, server_class=_ThreadingWSGIServer,
+def serve_loopback(app: Callable[..., Any], host: str = "127.0.0.1") -> WSGIServer:
+    """A threaded WSGI server on `host` (a loopback address) and a free port (not yet
+    serving)."""
+    return make_server(host, 0, app, server_class=_ThreadingWSGIServer,
                        handler_class=_QuietHandler)
 
 

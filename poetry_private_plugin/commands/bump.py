@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cleo.io.inputs.argument import Argument
     from cleo.io.inputs.option import Option
 
+    from keyring_backend.rules import CredentialRule
     from keyring_backend.secret import Secret
 
 DEFAULT_TIMEOUT = 15.0  # poetry's own default for its HTTP requests
@@ -95,7 +96,8 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
                   verbosity=Verbosity.VERBOSE)
         versions = project_versions(
             index, project, username=sending.username, password=sending.password,
-            timeout=DEFAULT_TIMEOUT, cafile=self._cafile(name), rule=sending.rule)
+            timeout=DEFAULT_TIMEOUT, cafile=self._cafile(name), rule=sending.rule,
+            bound=sending.bound)
         if not versions and not sending.sent and not is_public_index(index) \
                 and not self.option("allow-anonymous"):
             raise ConfigError(
@@ -163,7 +165,7 @@ TestPyPI are public; for another public index pass <comment>--allow-anonymous</>
         if rule is not None:
             resolved = store.resolve(rule)
             return Sending(resolved.username, resolved.password,
-                           f"with the credential from {rule.origin}", True, rule.origin)
+                           f"with the credential from {rule.origin}", True, rule.origin, rule)
         if in_url:
             return Sending(None, None, f"with the credential in {name}'s URL", True)
         return Sending(None, None, "without a credential (no rule binds it)", False)
@@ -186,3 +188,4 @@ class Sending:
     described: str
     sent: bool
     rule: Optional[str] = None  # the rule's origin, for the refusal message
+    bound: Optional[CredentialRule] = None  # that rule: where a redirect may take it

@@ -44,7 +44,8 @@ class SourceCheckCommand(Command):
     ]
     options: ClassVar[list[Option]] = [
         option("no-probe", None, "Do not contact the indexes; only resolve credentials."),
-        option("timeout", None, "Seconds to wait for each index.", flag=False, default="10"),
+        option("timeout", None, "Seconds for each request to an index, from connecting to "
+               "the last byte.", flag=False, default="10"),
     ]
 
     def handle(self) -> int:

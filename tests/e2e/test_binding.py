@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
+from urllib.parse import quote
 
 import pytest
 
@@ -89,12 +90,13 @@ class Runner:
 
     def run(self, client: str, index: str, token: str, rule_url: str, *,
             extra_index: Optional[str] = None, packages: tuple[str, ...] = ("acme-internal",),
-            cert: Optional[Path] = None) -> Run:
+            cert: Optional[Path] = None, username: str = USER) -> Run:
         env = {**self.env, "IDX_TOKEN": token}
         if client in FROM_URL:
-            index = index.replace("://", f"://{USER}:${{IDX_TOKEN}}@", 1)
+            index = index.replace("://", f"://{quote(username, safe='')}:${{IDX_TOKEN}}@", 1)
         else:
-            env.update(PRIVATE_PACKAGES_IDX_URL=rule_url, PRIVATE_PACKAGES_IDX_USERNAME=USER,
+            env.update(PRIVATE_PACKAGES_IDX_URL=rule_url,
+                       PRIVATE_PACKAGES_IDX_USERNAME=username,
                        PRIVATE_PACKAGES_IDX_PASSWORD="${IDX_TOKEN}")
         target = self.root / f"target-{client}"
         shutil.rmtree(target, ignore_errors=True)
@@ -227,6 +229,58 @@ def test_a_path_outside_the_rule_gets_no_credential(run_client: Runner, wheels: 
     foreign = [s for s in index.seen if s.path.startswith("/groups/123/")]
     assert len({s.path for s in foreign if s.path.endswith(".whl")}) == 2, index.seen
     assert all(s.authorization is None for s in foreign)
+    assert_clean(run, canary, run_client.root)
+
+
+@pytest.mark.parametrize(("client", "username"), [
+    *((client, username) for client in GUARDED for username in ("deploy:bot", "${BOT_USER}")),
+    *((client, "deploy:bot") for client in FROM_URL)])
+def test_a_username_with_a_colon_is_refused_and_nothing_is_sent(
+        run_client: Runner, wheels: Path, canary: str, client: str, username: str) -> None:
+    """The guard split a Basic header at its first colon: `deploy:bot` + token hid both
+    halves, and the credential reached every path of the host (attack2:
+    test_guard_colon_username.py). RFC 7617 forbids a `:` in a user-id, so such a rule (or
+    a username a reference gives, or `deploy%3Abot@` in a URL) is refused in one line and
+    nothing is sent anywhere; the guard also knows the whole pair (tests/unit/test_guard)."""
+    run_client.env["BOT_USER"] = "deploy:bot"
+    with groups_index(wheels, canary) as index:
+        base = f"http://127.0.0.1:{index.port}"
+        run = run_client.run(client, f"{base}/groups/12/simple/", canary, f"{base}/groups/12",
+                             packages=("acme-internal", "acme-one"), username=username)
+    output = run.result.stdout + run.result.stderr
+    assert run.result.returncode != 0, output
+    assert "the username holds a ':', which HTTP Basic cannot carry" in output
+    assert "Traceback" not in output
+    if client in FROM_URL or client == "poetry":  # refused before anything is asked
+        assert run.result.returncode == 2 and index.seen == [], output
+    else:  # one warning, and pip goes on without the rule
+        assert index.seen, "pip never asked the index"
+    assert index.authorizations() == []
+    assert_clean(run, canary, run_client.root)
+    assert_not_in_texts(canary, run.texts, username="deploy")
+
+
+IDN, PUNYCODE = "bücher.test", "xn--bcher-kva.test"
+
+
+@pytest.mark.parametrize(("client", "rule_host", "index_host"), [
+    *((client, rule, index) for client in ("pip-private", "pip-import")
+      for rule, index in ((IDN, PUNYCODE), (PUNYCODE, IDN))),
+    # poetry itself matches file URLs (requests gives them in punycode) to a source by the
+    # host as written, so its sources name such a host in punycode (README)
+    ("poetry", IDN, PUNYCODE)])
+def test_a_unicode_host_and_its_punycode_are_one_host(
+        run_client: Runner, wheels: Path, site: Site, canary: str, tmp_path: Path,
+        client: str, rule_host: str, index_host: str) -> None:
+    """Clients connect to the punycode name (requests converts it): a rule written with the
+    Unicode name never matched, nor a punycode rule an index written in Unicode."""
+    cert, key = self_signed(tmp_path / "idn", PUNYCODE)
+    with LoggingIndex(wheels, host=site.address, port=443, tls=server_context(cert, key),
+                      credential=(USER, canary)) as index:
+        run = run_client.run(client, f"https://{index_host}/simple/", canary,
+                             f"https://{rule_host}", cert=cert)
+    assert run.result.returncode == 0, run.result.stdout + run.result.stderr
+    assert carried(index, canary)
     assert_clean(run, canary, run_client.root)
 
 

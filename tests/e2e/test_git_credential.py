@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -278,3 +279,96 @@ def test_pip_installs_from_private_git_and_editable_checkout_keeps_no_token(
     for result in (installed, editable, frozen):
         assert_clean(canary, result, argv_log, tmp_path, checkout / ".git" / "config",
                      *direct_urls, *site_direct)
+
+
+# -- paths git decodes, and redirects (attack2: test_git_paths.py) ------------------------
+
+#: git hands the helper these paths percent-DECODED (`evil/../org/...`), while curl sends
+#: them as written and a server that keeps `%2F` reads them below /evil.
+ESCAPES = ["/evil/..%2forg/acme-git.git", "/evil/..%2Forg/acme-git.git",
+           "/evil%2f..%2forg/acme-git.git", "/evil/%2e%2e%2forg/acme-git.git",
+           "/evil/%EF%BC%8E%EF%BC%8E/org/acme-git.git"]
+
+
+def org_rule(env: dict[str, str], server: GitServer, canary: str,
+             tmp_path: Path) -> dict[str, str]:
+    """The victim's own env rule for `<server>/org` and the helper for it."""
+    env = {**env, "GIT_TOKEN": canary, "PRIVATE_PACKAGES_GIT_URL": f"{server.url}/org",
+           "PRIVATE_PACKAGES_GIT_USERNAME": USER, "PRIVATE_PACKAGES_GIT_PASSWORD": "${GIT_TOKEN}"}
+    return {**env, **git_config_env(env, project_dir=tmp_path)}
+
+
+@pytest.mark.parametrize("path", [*ESCAPES, "/org/acme-git.git"])
+def test_a_path_git_decodes_into_the_prefix_gets_no_credential(
+        server: GitServer, git_env: dict[str, str], canary: str, tmp_path: Path,
+        argv_log: Path, path: str) -> None:
+    result = run(["git", "ls-remote", server.url + path], org_rule(git_env, server, canary,
+                                                                   tmp_path), tmp_path)
+    sent = [r for r in server.requests if r.username is not None]
+    assert server.requests, result.stderr
+    if path.startswith("/org/"):  # the control: the rule's own prefix gets it
+        assert sent and {r.username for r in sent} == {USER}
+    else:
+        assert sent == [], result.stderr
+    assert_clean(canary, result, argv_log, tmp_path)
+
+
+def to_evil(path: str, authorized: bool) -> Optional[str]:
+    """Once the credential arrived for /org/..., send git below /evil/ on the same host."""
+    return path.replace("/org/", "/evil/", 1) if authorized and path.startswith("/org/") \
+        else None
+
+
+@pytest.mark.parametrize("client", ["git", "pip-private"])
+def test_a_redirect_after_the_helper_answered_is_not_followed(
+        clients: Clients, git_env: dict[str, str], canary: str, tmp_path: Path,
+        argv_log: Path, client: str) -> None:
+    """curl keeps the credential on a same-host redirect and git never asks the helper
+    about the new path: git_config_env switches redirects off for the rules' origins."""
+    with GitServer(tmp_path / "moved", password=canary, username=USER,
+                   redirect=to_evil) as server:
+        env = org_rule(git_env, server, canary, tmp_path)
+        url = f"{server.url}/org/acme-git.git"
+        argv = ["git", "ls-remote", url] if client == "git" else [
+            str(clients.pip_python.parent / "pip-private"), "install", "--no-input",
+            "--target", str(tmp_path / "target"), f"acme-git @ git+{url}"]
+        result = run(argv, env, tmp_path, timeout=180)
+    assert result.returncode != 0
+    helped = [r for r in server.requests if r.path.startswith("/org/") and r.username]
+    assert helped, result.stderr  # the helper answered for the rule's own path
+    assert [r for r in server.requests if r.path.startswith("/evil/")] == []
+    assert_clean(canary, result, argv_log, tmp_path)
+
+
+def test_pip_private_gives_no_credential_to_a_git_url_that_escapes_its_prefix(
+        clients: Clients, server: GitServer, git_env: dict[str, str], canary: str,
+        tmp_path: Path, argv_log: Path) -> None:
+    """A cloned project's requirements name `git+http://HOST/evil/..%2forg/...`; the
+    victim's env rule binds HOST/org."""
+    (tmp_path / "requirements.txt").write_text(
+        f"acme-git @ git+{server.url}/evil/..%2forg/acme-git.git\n")
+    result = run([str(clients.pip_python.parent / "pip-private"), "install", "--no-input",
+                  "--target", str(tmp_path / "target"), "-r", "requirements.txt"],
+                 org_rule(git_env, server, canary, tmp_path), tmp_path, timeout=180)
+    assert result.returncode != 0
+    assert server.requests and [r for r in server.requests if r.username] == []
+    assert_clean(canary, result, argv_log, tmp_path)
+
+
+def test_a_repository_url_that_redirects_fails_with_gits_own_line(
+        git_env: dict[str, str], canary: str, tmp_path: Path, argv_log: Path) -> None:
+    """The cost of the above, as the README's troubleshooting says: on an origin a rule
+    binds, a URL that redirects (GitLab without `.git`, a renamed repository) is not
+    followed; name the final URL."""
+    with GitServer(tmp_path / "moving", password=canary, username=USER,
+                   redirect=lambda path, ok: path.replace("/old/", "/", 1)
+                   if path.startswith("/old/") else None) as server:
+        server.make_repo("acme-git", ACME_FILES)
+        env = org_rule(git_env, server, canary, tmp_path)
+        moved = run(["git", "ls-remote", f"{server.url}/old/acme-git.git"], env, tmp_path)
+        final = run(["git", "ls-remote", f"{server.url}/acme-git.git"],
+                    {**env, "PRIVATE_PACKAGES_GIT_URL": server.url}, tmp_path)
+    assert moved.returncode != 0
+    assert "The requested URL returned error: 302" in moved.stderr
+    assert final.returncode == 0, final.stderr
+    assert_clean(canary, moved, argv_log, tmp_path)

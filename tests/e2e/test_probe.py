@@ -28,6 +28,7 @@ from keyring_backend.probe import (
     probe_index,
 )
 from keyring_backend.registry_hints import registry_hint
+from keyring_backend.rules import Layer, make_rule
 from keyring_backend.secret import MASK, Secret
 from support.pypi_server import PrivateIndex
 from tests.conftest import make_canary
@@ -208,6 +209,35 @@ def test_a_redirect_to_another_origin_that_wants_a_credential(canary: str) -> No
     assert (result.credential_sent, result.verdict) == (False, "MISSING")
     assert f"redirected to {elsewhere}/simple/" in result.fix
     assert other.seen[0].authorization is None
+
+
+@pytest.mark.e2e
+def test_a_redirect_out_of_the_rule_on_the_same_origin_drops_the_credential(
+        canary: str) -> None:
+    """A `/groups/12` rule's credential followed a 302 to `/groups/123/` (attack2:
+    test_probe_redirect.py): now the probe says it was not forwarded, and why."""
+    app = Scripted({"/groups/12/simple/": Route("302 Found", b"",
+                                                location="/groups/123/simple/"),
+                    "/groups/123/simple/": Route(auth=("bot", canary))})
+    with serving(app) as base:
+        rule = make_rule(f"{base}/groups/12", "bot", "${T}", Layer.ENV, "env G")
+        result = probe_index(base + "/groups/12/simple/", username="bot",
+                             password=Secret(canary), rule=rule.origin, bound=rule)
+    assert [s.authorization is None for s in app.seen] == [False, True]
+    assert (result.status, result.verdict, result.exit_code) == (401, "MISSING", EXIT_REJECTED)
+    assert (f"The index redirected to {base}/groups/123/simple/, outside {base}/groups/12: "
+            "the credential is only sent there") in result.fix
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("body", [b'{"meta": {"api-version": "1.0"}, "projects": [', b"[]"],
+                         ids=["cut-short", "not-an-object"])
+def test_an_unreadable_json_page_is_not_ok(body: bytes) -> None:
+    route = Route(body=body, content_type="application/vnd.pypi.simple.v1+json")
+    with serving(Scripted({"/simple/": route})) as base:
+        result = probe_index(base + "/simple/", username=None, password=None)
+    assert (result.status, result.ok, result.exit_code) == (200, False, EXIT_CONFIG)
+    assert "an unreadable JSON page" in result.summary
 
 
 @pytest.mark.e2e

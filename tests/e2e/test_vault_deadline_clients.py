@@ -13,6 +13,7 @@ bundle, a token no HTTP header can carry, a setting of the wrong type) likewise.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -174,14 +175,21 @@ def bad_inputs(home: Path) -> dict[str, tuple[dict[str, str], str, str]]:
                               "", "VAULT_TOKEN holds a character an HTTP header cannot carry"),
         "addr-is-a-number": ({"VAULT_TOKEN": "hvs.fine"}, "addr = 5\n",
                              "Vault setting addr must be a string, not int"),
+        # made a FIFO by the test: read_text() blocked every lookup before any deadline
+        "token-file-is-a-fifo": ({"VAULT_ADDR": "http://127.0.0.1:9"}, "",
+                                 "~/.vault-token (" + str(home / ".vault-token") +
+                                 ") is a FIFO (named pipe), not a regular file"),
     }
 
 
-@pytest.mark.parametrize("case", ["missing-cacert", "token-not-latin-1", "addr-is-a-number"])
+@pytest.mark.parametrize("case", ["missing-cacert", "token-not-latin-1", "addr-is-a-number",
+                                  "token-file-is-a-fifo"])
 def test_bad_vault_input_through_pip_private_and_the_backend(
         tmp_path: Path, clients: Clients, client_env: dict[str, str],
         private_index: PrivateIndex, home: Path, canary: str, case: str) -> None:
     env, vault, telling = bad_inputs(home)[case]
+    if case == "token-file-is-a-fifo":
+        os.mkfifo(home / ".vault-token")
     user_config(home, vault)
     job = make_job(tmp_path, clients, client_env, in_process=True)
     job.env.update(env)

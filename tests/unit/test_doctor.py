@@ -123,7 +123,7 @@ def test_diamond_includes_are_checked_once(tmp_path: Path) -> None:
 
 
 def test_rules_found_and_missing_name_providers_not_values(tmp_path: Path) -> None:
-    secret, other = make_canary(), make_canary("user")
+    secret, other = make_canary(), make_canary("user").replace(":", "")  # RFC 7617
     write(tmp_path, {"pyproject.toml": (
         "[[tool.private-packages.credentials]]\n"
         'url = "https://gitlab.example.com/api/v4/groups/12/-/packages/pypi"\n'

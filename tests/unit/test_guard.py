@@ -125,6 +125,23 @@ def test_a_username_from_a_reference_is_a_secret_too(server: LoggingIndex) -> No
     assert server.authorizations() == []
 
 
+@pytest.mark.parametrize("package", REQUESTS)
+def test_a_colon_in_the_username_hides_nothing(server: LoggingIndex, package: str) -> None:
+    """A Basic value splits at its first colon: `deploy:bot` + token read as user `deploy`,
+    password `bot:TOKEN`, neither half known, so the header went everywhere (attack2:
+    test_guard_colon_username.py). Such usernames are refused where rules load; the guard
+    also knows the whole pair, should one get through."""
+    token = make_canary()
+    base = f"http://127.0.0.1:{server.port}"
+    guard.remember("deploy:bot", token, rule(f"{base}/groups/12"), secret_username=False)
+    header = basic("deploy:bot", token)
+    session = session_for(package)
+    for path in ("/groups/12/simple/", "/groups/123/simple/"):
+        session.get(base + path, headers={"Authorization": header})
+    assert sent(server, "/groups/12/simple") == [header]
+    assert sent(server, "/groups/123/simple") == [None]
+
+
 def test_nothing_remembered_nothing_checked(server: LoggingIndex) -> None:
     """The control: without the rule, the same request carries the header (the tests
     above could fail)."""

@@ -1,7 +1,8 @@
 """`keyring_backend.http.fetch` against real servers on 127.0.0.1: the credential follows a
-redirect only to the original origin, https -> http is refused, userinfo is used and never
-shown, error statuses come back as responses, and unreachable servers raise
-`IndexUnreachable` naming the host and the reason (DNS, refused, timeout, TLS)."""
+redirect only within its rule (else the original origin), https -> http is refused, userinfo
+is used and never shown, error statuses come back as responses, `timeout` bounds the whole
+request, a body cut short is a failure, and unreachable servers raise `IndexUnreachable`
+naming the host and the reason (DNS, refused, timeout, TLS)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +24,9 @@ import pytest
 from keyring_backend import http
 from keyring_backend.errors import ConfigError, IndexUnreachable, InsecureRedirect
 from keyring_backend.http import fetch, redirect_target, same_origin, split_userinfo
+from keyring_backend.rules import Layer, make_rule
 from keyring_backend.secret import Secret
+from support.drip_server import DripServer
 from support.wsgi import basic_auth, serve_loopback
 from tests.conftest import make_canary, server_tls
 from tests.leaks import assert_not_in_texts
@@ -139,6 +143,38 @@ def test_a_redirect_back_to_the_original_origin_carries_the_credential_again(
     assert response.status == 200
     assert response.redirected_from == (base + "/a/", elsewhere + "/b/")
     assert bounce.seen == [Seen("/b/", None)]
+
+
+@pytest.mark.parametrize(("location", "keeps"), [
+    ("/groups/123/simple/", False),  # the prefix on a `/` boundary: 123 is not 12
+    ("/groups/12/%2e%2e/123/simple/", False),  # read as /groups/123 by the server
+    ("/groups/12/..%2f123/simple/", False),  # servers read it in two ways: withheld
+    ("/other/simple/", False),
+    ("/groups/12/moved/simple/", True),
+])
+def test_a_redirect_keeps_the_credential_only_within_its_rule(
+        secret: str, location: str, keeps: bool) -> None:
+    """doctor, source check and bump sent a `/groups/12` rule's credential along a 302 to
+    `/groups/123/` (attack2: test_probe_redirect.py): each hop is checked as the guard
+    checks pip's and poetry's requests."""
+    app = Scripted({"/groups/12/simple/": Route("302 Found", b"", location=location)})
+    with serving(app) as base:
+        rule = make_rule(f"{base}/groups/12", "bot", "${T}", Layer.ENV, "env G")
+        response = fetch(base + "/groups/12/simple/", username="bot", password=Secret(secret),
+                         bound=rule)
+    assert response.redirected_from == (base + "/groups/12/simple/",)
+    assert app.seen[0].authorization == basic("bot", secret)
+    assert app.seen[1].authorization == (basic("bot", secret) if keeps else None)
+    assert response.credential_sent is keeps
+
+
+def test_a_rule_that_does_not_bind_the_url_sends_nothing(secret: str) -> None:
+    app = Scripted({"/simple/": Route()})
+    with serving(app) as base:
+        rule = make_rule(f"{base}/groups/12", "bot", "${T}", Layer.ENV, "env G")
+        response = fetch(base + "/simple/", username="bot", password=Secret(secret),
+                         bound=rule)
+    assert app.seen == [Seen("/simple/", None)] and not response.credential_sent
 
 
 def test_more_than_five_redirects_is_an_error() -> None:
@@ -258,6 +294,33 @@ def test_a_server_that_never_answers_times_out() -> None:
         with pytest.raises(IndexUnreachable, match="timeout") as info:
             fetch(f"http://127.0.0.1:{port}/simple/", timeout=0.3)
     assert info.value.kind == "timeout"
+
+
+@pytest.mark.parametrize("drip", ["status", "body", "handshake"])
+def test_a_server_that_drips_is_cut_off_at_the_deadline(
+        drip: str, certificate: tuple[Path, Path]) -> None:
+    """One byte a second restarted each socket read's timeout: doctor --timeout 2 waited
+    90 s (attack2: test_drip_index.py). `timeout` is now the whole request's."""
+    tls = server_tls(certificate) if drip == "handshake" else None
+    with DripServer(interval=0.2, duration=30, drip=drip, tls=tls) as server:
+        started = time.monotonic()
+        with pytest.raises(IndexUnreachable) as info:
+            fetch(server.url + "/simple/", timeout=1, cafile=str(certificate[0]))
+        took = time.monotonic() - started
+    assert info.value.kind == "timeout", str(info.value)
+    assert str(info.value).endswith("no complete answer within 1 s (timeout)")
+    assert took < 10  # generous: "did not hang" (the server would go on for 30 s)
+
+
+def test_a_body_that_ends_before_its_length_is_a_failure() -> None:
+    """The page the drip server left half-sent read as 200 OK."""
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        start_response("200 OK", [("Content-Type", "text/html"), ("Content-Length", "100")])
+        return [b"<html>"]  # then wsgiref closes the connection
+
+    with serving(app) as base, pytest.raises(IndexUnreachable) as info:
+        fetch(base + "/simple/")
+    assert str(info.value).endswith("the answer ended after 6 of its 100 bytes")
 
 
 def test_dns_failure_is_named() -> None:

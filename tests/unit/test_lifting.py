@@ -72,6 +72,19 @@ def test_other_vcs_urls_with_a_secret_are_refused(vcs: str) -> None:
     assert_not_in_texts(token, {"error": str(caught.value)})
 
 
+@pytest.mark.parametrize("url", ["https://deploy%3Abot:${T}@h.example/simple/",
+                                 "git+https://deploy%3abot:${T}@h.example/r.git"])
+def test_a_url_username_with_a_colon_is_refused(url: str) -> None:
+    """`deploy%3Abot` is the username `deploy:bot`, which HTTP Basic cannot carry (RFC 7617):
+    lifted into a rule it would hide from the guard (attack2: test_guard_colon_username)."""
+    token = make_canary()
+    with pytest.raises(RenderError, match=r"^r\.txt:1: in the userinfo of a URL, the "
+                       r"username holds a ':', which HTTP Basic cannot carry") as caught:
+        render(f"acme @ {url}" if url.startswith("git") else f"--index-url {url}", {"T": token})
+    assert_not_in_texts(token, {"error": str(caught.value)})
+    assert "bot" not in str(caught.value)
+
+
 def test_a_scheme_inside_a_word_is_not_a_url() -> None:
     lifted = lift_credentials("xhttps://u:p@h.example/ git+https://u:p@g.example/r.git",
                               urls=True)

@@ -29,6 +29,8 @@ from keyring_backend.urls import parse_location
     ("/a;v=1/b", "/a;v=1/b"),
     # a trailing empty segment after `..` is harmless
     ("/a/b/../", "/a"),
+    # more dots than two, and dots among other characters, are names
+    ("/a/.../b", "/a/.../b"), ("/a/..x/b", "/a/..x/b"), ("/a/%20x/b", "/a/%20x/b"),
 ])
 def test_server_path(path: str, expected: str) -> None:
     assert server_path(path) == expected
@@ -49,6 +51,10 @@ def test_server_path(path: str, expected: str) -> None:
     "/groups/12/%c0%ae%c0%ae/123",  # overlong UTF-8 dots
     "/q//../p",                     # `..` consuming an empty segment on some servers
     "/groups/12//%2e%2e/123",
+    # dots to a server that folds Unicode or trims a segment (attack2's suspicions)
+    "/groups/12/%EF%BC%8E%EF%BC%8E/123", "/groups/12/\uff0e\uff0e/123",  # full-width
+    "/groups/12/..%09/123", "/groups/12/%20../123", "/groups/12/..%20/123",
+    "/groups/12/.%0a/123", "/groups/12/%e3%80%80../123",  # ideographic space
 ])
 def test_ambiguous_paths_are_none(path: str) -> None:
     assert server_path(path) is None

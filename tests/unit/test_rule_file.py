@@ -255,6 +255,24 @@ def test_username_defaults_to_the_existing_rules_then_token(tmp_path: Path) -> N
         {"source": "private", "username": "deploy-bot", "password": "${B}"}]
 
 
+@pytest.mark.parametrize("global_", [False, True], ids=["project", "global"])
+def test_a_username_with_a_colon_is_refused_before_anything_is_written(
+        tmp_path: Path, global_: bool) -> None:
+    """`source auth --username deploy:bot` and `login --username deploy:bot`: the loader
+    would refuse the rule (RFC 7617), so nothing is written."""
+    from poetry_private_plugin.keyring_store import SourceKeyring
+
+    path = make_project(tmp_path)
+    before = path.read_text()
+    user = tmp_path / "config.toml"
+    with pytest.raises(RuleFileError, match=r"^--username: the username holds a ':'"):
+        write_source_rule(path, "private", "${A}", "deploy:bot",
+                          user_file=user if global_ else None, allow_literal=False)
+    with pytest.raises(RuleFileError, match=r"^--username: the username holds a ':'"):
+        SourceKeyring(path, "private", user, "deploy:bot")
+    assert path.read_text() == before and not user.exists()
+
+
 def test_unchanged_rule_does_not_rewrite_the_file(tmp_path: Path) -> None:
     path = make_project(tmp_path)
     write_source_rule(path, "private", "${A}", "u", user_file=None, allow_literal=False)

@@ -4,6 +4,7 @@ and the safety checks of `make_rule` (DESIGN.md "Credential rules")."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -62,6 +63,13 @@ def loc(service: str) -> Location:
         ("127.0.0.1:3141", Location(None, "127.0.0.1", 3141, None)),
         ("[::1]:8080", Location(None, "[::1]", 8080, None)),
         ("localhost", Location(None, "localhost", None, None)),
+        # a Unicode host name is the punycode host clients connect to
+        ("https://Bücher.example/simple/", Location("https", "xn--bcher-kva.example", 443,
+                                                    "/simple")),
+        ("https://xn--bcher-KVA.example/simple/", Location("https", "xn--bcher-kva.example",
+                                                           443, "/simple")),
+        ("https://\uff45xample.com/", Location("https", "example.com", 443, "")),  # full-width
+        ("bücher.example:8443", Location(None, "xn--bcher-kva.example", 8443, None)),
     ],
 )
 def test_parse_location_normalises(service: str, expected: Location) -> None:
@@ -83,6 +91,9 @@ def test_parse_location_normalises(service: str, expected: Location) -> None:
         "host:0",
         "user@host",
         "has space",
+        # IDNA 2003 (Python) and 2008 (requests, curl) read these as different hosts
+        "https://straße.example/", "https://\u03c2.example/", "https://a\u200db.example/",
+        "straße.example:443",
     ],
 )
 def test_parse_location_rejects_what_is_not_a_place(service: str) -> None:
@@ -219,6 +230,21 @@ def test_keyring_names_that_are_not_places_match_nothing(service: str) -> None:
 # --------------------------------------------------------------------------- RuleSet.find
 
 
+@pytest.mark.parametrize(("rule_url", "url"), [
+    ("https://bücher.example/simple", "https://xn--bcher-kva.example/simple/acme/"),
+    ("https://xn--bcher-kva.example/simple", "https://BÜCHER.example/simple/acme/"),
+])
+def test_a_unicode_host_and_its_punycode_are_one_host(rule_url: str, url: str) -> None:
+    """A rule written with the Unicode name never matched what requests sends (punycode)."""
+    assert rule(rule_url).matches(loc(url))
+    assert not rule(rule_url).matches(loc("https://bucher.example/simple/acme/"))
+
+
+def test_a_host_the_idna_versions_disagree_on_is_refused_in_a_rule() -> None:
+    with pytest.raises(ConfigError, match="url must be an http"):
+        rule("https://straße.example/simple")
+
+
 def test_longest_prefix_wins_whatever_the_order() -> None:
     short = rule("https://h.example/a", origin="short")
     long = rule("https://h.example/a/b", origin="long")
@@ -336,6 +362,40 @@ def test_make_rule_accepts_https_loopback_http_and_opted_in_http(url: str,
 def test_make_rule_refuses_an_empty_password() -> None:
     with pytest.raises(ConfigError, match=r"^o: password is empty$"):
         make_rule("https://h.example/", "bot", "", Layer.USER, "o")
+
+
+@pytest.mark.parametrize("username", ["deploy:bot", ":", "${ORG}:bot", "bot:${ORG}"])
+def test_make_rule_refuses_a_colon_in_the_username(username: str) -> None:
+    """RFC 7617: a Basic user-id ends at the first colon (attack2:
+    test_guard_colon_username.py). One line, and no part of the username."""
+    with pytest.raises(ConfigError) as info:
+        make_rule("https://h.example/", username, SECRET, Layer.ENV, "env PRIVATE_PACKAGES_X_*")
+    message = str(info.value)
+    assert message.startswith("env PRIVATE_PACKAGES_X_*: the username holds a ':', which "
+                              "HTTP Basic cannot carry")
+    assert "\n" not in message and "bot" not in message
+
+
+@pytest.mark.parametrize("username", ["${ORG}", "${ORG:-bot}", "${ORG:?set ORG}"])
+def test_a_colon_of_the_reference_syntax_is_no_colon_in_the_username(username: str) -> None:
+    assert make_rule("https://h.example/", username, SECRET, Layer.ENV, "o").username == username
+
+
+@pytest.mark.parametrize("env", [{"ORG": "deploy:bot"}, {}], ids=["value", "fallback"])
+def test_a_username_a_reference_gives_with_a_colon_is_refused_where_it_resolves(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    from keyring_backend.errors import UnresolvedReference
+    from keyring_backend.store import CredentialStore
+
+    rules = {"PRIVATE_PACKAGES_X_URL": "https://h.example/a",
+             "PRIVATE_PACKAGES_X_USERNAME": "${ORG:-deploy:bot}",
+             "PRIVATE_PACKAGES_X_PASSWORD": "${T}", "T": SECRET, "HOME": str(tmp_path)}
+    store = CredentialStore({**rules, **env}, tmp_path)
+    with pytest.raises(UnresolvedReference) as info:
+        store.credential_for("https://h.example/a/simple/")
+    assert str(info.value) == ("username of env PRIVATE_PACKAGES_X_*: the username holds a "
+                               "':', which HTTP Basic cannot carry (the user-id ends at the "
+                               "first colon, RFC 7617); use the username the registry documents")
 
 
 def test_rule_repr_never_shows_the_password() -> None:

@@ -198,7 +198,7 @@ def test_cross_origin_redirect_drops_the_credential_and_says_so(token: str) -> N
         with serving(origin) as base, pytest.raises(ConfigError) as caught:
             project_versions(base + "/simple/", "acme-tool", username="bot",
                              password=Secret(token))
-    assert "another origin, so the credential was not sent" in str(caught.value)
+    assert "outside the index's origin, so the credential was not sent" in str(caught.value)
     assert [seen.authorization for seen in target.seen] == [None]
 
 

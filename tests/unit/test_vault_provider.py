@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -263,3 +265,54 @@ def test_a_token_no_header_can_carry_shows_none_of_it(home: Path, origin: str, t
     assert odd not in message and repr(odd)[1:-1] not in message
     assert "position" not in message
     assert_clean(info.value, token, token[4:])
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _zero(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+def _large(path: Path) -> None:
+    path.write_bytes(b"hvs." + b"x" * (1 << 20))
+
+
+def _not_utf8(path: Path) -> None:
+    path.write_bytes(b"hvs.\xff\xfe")
+
+
+@pytest.mark.parametrize(("make", "telling"), [
+    (_fifo, "is a FIFO (named pipe), not a regular file"),
+    (_zero, "is a character device, not a regular file"),
+    (_large, "is larger than 1 MiB"),
+    (os.mkdir, "is a directory"),
+    (_not_utf8, "is not UTF-8 text"),
+], ids=["fifo", "dev-zero", "large", "directory", "not-utf8"])
+def test_a_token_file_that_is_not_a_small_regular_file_is_one_line_at_once(
+        home: Path, make: Callable[[Path], None], telling: str) -> None:
+    """A FIFO at ~/.vault-token blocked every lookup before the deadline started (attack2:
+    test_vault_token_file.py); /dev/zero read until memory ran out."""
+    make(home / ".vault-token")
+    raised: list[BaseException] = []
+
+    def lookup() -> None:
+        try:
+            connect({"HOME": str(home), "VAULT_ADDR": ADDR})
+        except BaseException as exc:  # noqa: BLE001 -- checked below
+            raised.append(exc)
+
+    # In a thread, so that a read that blocks fails the test instead of hanging the run.
+    worker = threading.Thread(target=lookup, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "the lookup blocked on ~/.vault-token"
+    assert len(raised) == 1 and isinstance(raised[0], ConfigError), raised
+    assert f"~/.vault-token ({home / '.vault-token'}) {telling}" in str(raised[0])
+    assert_clean(raised[0])
+
+
+def test_no_token_file_is_no_token(home: Path) -> None:
+    with pytest.raises(UnresolvedReference, match="no Vault credentials"):
+        connect({"HOME": str(home), "VAULT_ADDR": ADDR})

@@ -4,8 +4,9 @@
   passed in (never `os.environ`), every value checked before any request;
 - client.py     -- one login per identity and one read per secret per process, and one
   clear line for every failure;
-- deadline.py   -- `timeout` bounds the whole operation (login and reads), even against a
-  server that answers one byte a second.
+- session.py    -- the requests session hvac talks through: `timeout` bounds the whole
+  operation (login and reads) even against a server that answers one byte a second
+  (keyring_backend/deadline.py), and no redirect leaves Vault's origin.
 
 Importing this package imports neither hvac nor requests: every pip and poetry process
 loads the keyring backend, and most never ask Vault.

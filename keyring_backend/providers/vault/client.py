@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from typing import Any, Optional
 from urllib.parse import quote
 
+from ...deadline import Deadline
 from ...errors import PermissionDenied, PrivatePackagesError, ProviderUnavailable
 from .connection import Connection
-from .deadline import Deadline
 
 LOCK = threading.Lock()
 _CLIENTS: dict[tuple[str, str, str], Any] = {}
@@ -68,7 +68,7 @@ def _client(conn: Connection, prefix: str, deadline: Deadline) -> Any:
         return client
     import hvac
 
-    from .deadline import new_session
+    from .session import new_session
 
     # An explicit token ("" for a login) and verify keep hvac from reading os.environ and
     # ~/.vault-token behind our back; the session makes every request honour the deadline.
@@ -188,7 +188,7 @@ def _translate(exc: Exception, prefix: str, conn: Connection, path: str,
                deadline: Deadline, login: bool) -> PrivatePackagesError:
     import hvac.exceptions as hx
 
-    why = _why_unreachable(exc, conn, deadline)
+    why = _why_redirected(exc, conn) or _why_unreachable(exc, conn, deadline)
     if why is not None:
         return _unreachable(prefix, conn, why)
     at = f"Vault at {conn.addr}"
@@ -201,6 +201,22 @@ def _translate(exc: Exception, prefix: str, conn: Connection, path: str,
         return PermissionDenied(f"{prefix}: permission denied reading {path} from {at} "
                                 f"(auth: {conn.method}); check the token's policy")
     return ProviderUnavailable(f"{prefix}: {at} failed reading {path} ({type(exc).__name__})")
+
+
+def _why_redirected(exc: Exception, conn: Connection) -> Optional[str]:
+    """Why a redirect was not followed (session.py), or None."""
+    import requests.exceptions as rx
+
+    from .session import MAX_REDIRECTS, RedirectRefused
+
+    at = f"Vault at {conn.addr}"
+    if isinstance(exc, RedirectRefused):
+        return (f"{at} redirected to {exc.target}; not followed, since a Vault token, "
+                "secret id or id token goes only to the origin of the address you gave (if "
+                "that is your Vault's address, set VAULT_ADDR or addr to it)")
+    if isinstance(exc, rx.TooManyRedirects):
+        return f"{at} redirected more than {MAX_REDIRECTS} times"
+    return None
 
 
 def _why_unreachable(exc: Exception, conn: Connection, deadline: Deadline) -> Optional[str]:

@@ -68,7 +68,7 @@ def connection_for(ref: Reference, ctx: ResolveContext) -> Connection:
                           + ", ".join(AUTH_METHODS))
     if method == "token":
         token, origin = (env["VAULT_TOKEN"], "VAULT_TOKEN") if env.get("VAULT_TOKEN") else \
-            (_token_file(env), "~/.vault-token")
+            (_token_file(env, prefix), "~/.vault-token")
         _check_header(token, origin, prefix)
         credentials: tuple[str, ...] = (token,)
     elif method == "approle":
@@ -153,14 +153,27 @@ def _guess_method(env: Mapping[str, str], role: Optional[str], id_token: Optiona
     return "token"  # ~/.vault-token, else the error that lists every option
 
 
-def _token_file(env: Mapping[str, str]) -> str:
+def _token_file(env: Mapping[str, str], prefix: str) -> str:
     """The token `vault login` leaves in ~/.vault-token, the home taken from the env passed
-    in (user_dirs.py: never a relative HOME, which would name a project's file)."""
+    in (user_dirs.py: never a relative HOME, which would name a project's file); "" when
+    there is none. A regular file of at most 1 MiB only (regular_files.py): a FIFO left
+    there by a wrapper that died would block every lookup before any deadline starts, and a
+    link to /dev/zero would read until memory runs out."""
     from ...regular_files import SECRET_FILE_LIMIT, UnreadableFile, read_regular_file
     from ...user_dirs import home_dir
 
     try:
-        path = home_dir(env) / ".vault-token"
-        return read_regular_file(path, SECRET_FILE_LIMIT).decode("utf-8").strip()
-    except (ConfigError, UnreadableFile, UnicodeDecodeError):
+        home = home_dir(env)
+    except ConfigError:  # no usable home: no token file either
         return ""
+    try:
+        return read_regular_file(home / ".vault-token", SECRET_FILE_LIMIT) \
+            .decode("utf-8").strip()
+    except UnreadableFile as exc:
+        if exc.missing:
+            return ""
+        reason = exc.reason
+    except UnicodeDecodeError:
+        reason = "is not UTF-8 text"
+    raise ConfigError(f"{prefix}: ~/.vault-token ({home / '.vault-token'}) {reason}; "
+                      "remove it, or set VAULT_TOKEN")
