@@ -47,7 +47,7 @@ def _printable_record(record: LogRecord) -> bool:
     from .printable import printable
 
     record.msg = printable(record.getMessage())
-    record.args = None
+    record.args = ()  # a tuple: pip's handler asserts one (and no `%` is applied again)
     return True
 
 

@@ -3,6 +3,10 @@
 # venv, a CI job, your own image. Set VIKTOR_APP_SECRET first, e.g. from your password
 # manager or CI secret store; this script never prints it.
 #
+# On your own machine, trust the checkout once (`pip-private trust` shows what it would
+# send where and asks): a project's requirements file may use ${NAME#field} only when
+# trusted. A CI job (CI=true) is trusted already.
+#
 # VIKTOR's own publishing runs plain pip, which expands only ${NAME} in requirements files,
 # not ${NAME#field}: there, keep one variable per token instead.
 set -eu

@@ -73,7 +73,9 @@ def test_credential_in_the_url(tmp_path: Path, client_env: dict[str, str],
                                private_index: PrivateIndex, canary: str, token: Optional[str],
                                code: int, words: tuple[str, ...]) -> None:
     wrong = make_canary("wrong")
-    env = dict(client_env)
+    # the user's own project: doctor probes with a credential in the URL only where the
+    # file is trusted (an untrusted one is probed anonymously, test_trust*.py)
+    env = {**client_env, "PRIVATE_PACKAGES_TRUST": "1"}
     if token is not None:
         env["TOKEN"] = canary if token == RIGHT else wrong
     lines = check(doctor(tmp_path, env, in_url(private_index)), code, canary, wrong)
@@ -90,7 +92,7 @@ def test_forbidding_index_rejects_a_wrong_token(tmp_path: Path, client_env: dict
                                                forbidding_index: PrivateIndex,
                                                canary: str) -> None:
     wrong = make_canary("wrong")
-    env = {**client_env, "TOKEN": wrong}
+    env = {**client_env, "TOKEN": wrong, "PRIVATE_PACKAGES_TRUST": "1"}
     lines = check(doctor(tmp_path, env, in_url(forbidding_index)), EXIT_REJECTED, canary, wrong)
     refused = marked(lines, "REJECTED")
     assert len(refused) == 1 and "403 Forbidden" in refused[0], lines

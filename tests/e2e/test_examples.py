@@ -252,8 +252,13 @@ def test_viktor_one_secret_packs_several_tokens(runner: Runner, tmp_path: Path,
         tag_repo(git.make_repo("acme/tools", TOOLS_FILES), "v1.4.0")
         app = runner.checkout("viktor", {"gitlab.com": gitlab.url, "github.com": git.url}, "app")
         site = tmp_path / "site"
-        ok(runner.sh("viktor install.sh", "sh ./install.sh", app,
-                     {"VIKTOR_APP_SECRET": app_secret, "PIP_TARGET": str(site)}))
+        env = {"VIKTOR_APP_SECRET": app_secret, "PIP_TARGET": str(site)}
+        # a checkout on your own machine: ${NAME#field} needs the project trusted once
+        untrusted = runner.sh("viktor untrusted", "sh ./install.sh", app, env)
+        assert untrusted.returncode == 2, untrusted.stdout + untrusted.stderr
+        assert "pip-private trust" in untrusted.stdout + untrusted.stderr
+        ok(runner.sh("viktor trust", "pip-private trust --yes", app))
+        ok(runner.sh("viktor install.sh", "sh ./install.sh", app, env))
         assert installed(site, "acme_internal") and installed(site, "acme_tools")
         assert authorized_users(gitlab) == {"viktor-app"}
         assert set(gitlab.prefixes) == {GROUP_PREFIX}

@@ -67,7 +67,7 @@ def test_render_shows_every_file_pip_reads(clients: Clients, client_env: dict[st
         "requirements/base.txt": "# no reference here\n-c ../constraints.txt\nacme\n",
         "constraints.txt": "acme==${ACME_VERSION:-1.0}\n",
     })
-    env = {**client_env, "TOKEN": secret}
+    env = {**client_env, "TOKEN": secret, "PRIVATE_PACKAGES_TRUST": "1"}  # a `:-` fallback
 
     result = run(clients, env, tmp_path, "render", "-r", "requirements.txt")
 

@@ -193,3 +193,27 @@ def test_secrets_are_masked_in_their_escaped_form_too() -> None:
 
     secret = make_canary("tab") + "\tx"
     assert printable(secret).encode() in secret_forms(secret)
+
+
+def test_a_printable_log_record_keeps_what_handlers_expect() -> None:
+    """pip's RichPipStreamHandler asserts `record.args` is a tuple: with None there, every
+    backend line in pip turned into 'Keyring is skipped due to an exception' (a venv's
+    bundled pip under `private-packages run`, tests/e2e/test_run.py)."""
+    from keyring_backend.logs import printable_logger
+
+    logger = printable_logger(logging.getLogger("private_packages.test_printable"))
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        logger.warning("100%% of %s", "evil\x1b[2J.example")
+    finally:
+        logger.removeHandler(handler)
+    (record,) = records
+    assert record.args == ()
+    assert record.getMessage() == "100% of evil\\x1b[2J.example"

@@ -94,8 +94,8 @@ def test_the_vault_token_file_is_the_users(tmp_path: Path,
     (home / ".vault-token").write_text("mine\n")
     monkeypatch.chdir(project)
     monkeypatch.setattr(pwd, "getpwuid", lambda uid: _passwd(home))
-    assert _token_file({"HOME": ""}) == "mine"
-    assert _token_file({"HOME": "."}) == "mine"
+    assert _token_file({"HOME": ""}, "vault") == "mine"
+    assert _token_file({"HOME": "."}, "vault") == "mine"
 
 
 def _passwd(home: Path) -> pwd.struct_passwd:
