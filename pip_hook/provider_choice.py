@@ -59,3 +59,15 @@ def pip_prefix(python: str) -> Path:
     if is_own_interpreter(python):
         return Path(sys.prefix)
     return Path(python).absolute().parent.parent
+
+
+def can_prompt() -> bool:
+    """Whether pip could ask its `User for HOST:` question and get an answer: only with a
+    terminal on stdin. Elsewhere (CI, a pipe, /dev/null) pip's prompt dies of EOFError with
+    a traceback; with `PIP_NO_INPUT` it reports the 401 in one line instead, and the
+    `import` provider pip-private chose still asks the backend (only `auto` skips keyring
+    under --no-input)."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # stdin closed
+        return False

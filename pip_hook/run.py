@@ -60,7 +60,7 @@ from .pipargs import (
     join_args,
     split_args,
 )
-from .provider_choice import NETWORK_COMMANDS, pip_prefix
+from .provider_choice import NETWORK_COMMANDS, can_prompt, pip_prefix
 from .recorded_urls import keep_out_of_caches
 from .render import Renderer
 
@@ -111,6 +111,8 @@ def run_pip(options: Options, args: Sequence[str], *, cwd: Optional[Path] = None
             keep_out_of_caches(renderer.fetched_secret, general, rest, env, plan)
         if plan.provider:
             env["PIP_KEYRING_PROVIDER"] = "import"  # for the nested build-dependency pip
+            if not can_prompt():  # a 401 in one line, not EOFError (provider_choice.py)
+                env.setdefault("PIP_NO_INPUT", "1")
         _refuse_pip_expansion(renderer, env)
         extra = build_deps_args(renderer, synthetic, general + rest, pip_env, plan)
         masker_factory = _masker_factory(renderer, files)

@@ -55,12 +55,14 @@ def test_pip_says_which_rule_not_which_character(
     env = {**client_env, "TOKEN": token, **rule(index),
            "PIP_PRIVATE_SUBPROCESS": "1" if client.endswith("child") else ""}
     pip = clients.pip_python
-    argv = ([str(pip), "-m", "pip", "--keyring-provider", "import"] if client == "pip-import"
-            else [str(pip.parent / "pip-private")])
-    result = subprocess.run([*argv, "--no-input", "install", "--target", str(tmp_path / "t"),
+    # pip-private as CI runs it: no terminal on stdin and no --no-input (pip's `User for
+    # HOST:` prompt would die of EOFError with a traceback; pip-private sets PIP_NO_INPUT)
+    argv = ([str(pip), "-m", "pip", "--keyring-provider", "import", "--no-input"]
+            if client == "pip-import" else [str(pip.parent / "pip-private")])
+    result = subprocess.run([*argv, "install", "--target", str(tmp_path / "t"),
                              "--index-url", f"http://127.0.0.1:{index.port}/simple/",
                              "acme-internal"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=300, check=False)
+                            text=True, timeout=300, check=False, stdin=subprocess.DEVNULL)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output  # no credential: the index's 401 stands
     assert output.count(WARNING) == 1, output
