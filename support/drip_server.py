@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Optional
 
+from support.wsgi import base_url, http_server, start_serving, stop_serving
+
 _BODY = b'{"request_id": "drip", "data": {"data": {"token": "' + b"x" * 100_000
 # A TLS handshake record announcing 16 KiB, then zeros: the client waits for all of it.
 _TLS_RECORD = b"\x16\x03\x03\x40\x00" + b"\x00" * 16_384
@@ -93,23 +95,12 @@ class DripServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        scheme = "http"
-        if self.tls is not None:
-            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
-            scheme = "https"
-        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-        self._thread.start()
+        self._server = http_server(Handler, self.tls)
+        self.url = base_url(self._server, self.tls)
+        self._thread = start_serving(self._server)
         return self
 
     def __exit__(self, exc_type: Optional[type[BaseException]],
                  exc: Optional[BaseException], tb: Optional[TracebackType]) -> None:
         self._stop.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        stop_serving(self._server, self._thread)

@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import quote, quote_plus
 from wsgiref.simple_server import WSGIServer
 
-from support.wsgi import serve_loopback
+from support.wsgi import serve_loopback, start_serving, stop_serving
 
 _MAX_BODY = 1 << 20
 
@@ -96,18 +96,12 @@ class EvilServer:
     def __enter__(self) -> EvilServer:
         self._server = serve_loopback(self._app, self.host)
         self.url = f"http://{self.host}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-        self._thread.start()
+        self._thread = start_serving(self._server)
         return self
 
     def __exit__(self, exc_type: Optional[type[BaseException]],
                  exc: Optional[BaseException], tb: Optional[TracebackType]) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        stop_serving(self._server, self._thread)
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         headers = tuple((key[5:].replace("_", "-").title(), str(value))

@@ -15,13 +15,12 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional
 from wsgiref.simple_server import WSGIServer
 
-from support.wsgi import Request, basic_auth, serve_loopback
+from support.wsgi import Request, basic_auth, serve_loopback, start_serving, stop_serving
 
 GIT = "/usr/bin/git" if os.path.exists("/usr/bin/git") else "git"
 StartResponse = Callable[..., Any]
@@ -64,14 +63,11 @@ class GitServer:
     def __enter__(self) -> GitServer:
         self.root.mkdir(parents=True, exist_ok=True)
         self._server = serve_loopback(self.app)
-        # A short poll interval: shutdown() waits for it, once per test.
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        start_serving(self._server)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_serving(self._server)
 
     def make_repo(self, name: str, files: Mapping[str, str], branch: str = "main") -> Path:
         """Create the bare repo `<root>/<name>.git` with one commit holding `files`."""

@@ -20,7 +20,6 @@ import html
 import posixpath
 import socket
 import ssl
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,13 @@ from typing import Any, Callable, Optional
 from urllib.parse import unquote
 from wsgiref.simple_server import WSGIServer, make_server
 
-from support.wsgi import _QuietHandler, _ThreadingWSGIServer, basic_auth
+from support.wsgi import (
+    _QuietHandler,
+    _ThreadingWSGIServer,
+    basic_auth,
+    start_serving,
+    stop_serving,
+)
 
 
 @dataclass(frozen=True)
@@ -80,13 +85,11 @@ class LoggingIndex:
             server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         self.port = server.server_port
         self._server = server
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        start_serving(server)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_serving(self._server)
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]
              ) -> Iterable[bytes]:

@@ -10,13 +10,13 @@ reached on 127.0.0.1 (support/names.py): a client sends loopback URLs past its p
 from __future__ import annotations
 
 import http.client
-import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 from urllib.parse import urlsplit
 
 from support.header_log import basic
+from support.wsgi import http_server, start_serving, stop_serving
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,9 @@ class ForwardProxy:
                 self.wfile.write(body)
                 conn.close()
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self._server = http_server(Handler)
+        start_serving(self._server)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_serving(self._server)

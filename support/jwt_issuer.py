@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +26,7 @@ from typing import Any, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from support.openbao import OpenBaoServer
+from support.wsgi import http_server, start_serving, stop_serving
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
@@ -117,16 +117,13 @@ class OidcIssuer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the request line is harmless, but keep test output clean
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self._server = http_server(Handler)
+        start_serving(self._server)
         return self
 
     def __exit__(self, exc_type: Optional[type[BaseException]],
                  exc: Optional[BaseException], tb: Optional[TracebackType]) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_serving(self._server)
 
 
 def configure_openbao_jwt(bao: OpenBaoServer, issuer: OidcIssuer, role: str,

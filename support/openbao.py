@@ -29,6 +29,8 @@ from types import TracebackType
 from typing import IO, Any, Callable, Optional
 from urllib.parse import quote
 
+from support.wsgi import base_url, http_server, start_serving, stop_serving
+
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host",
                "proxy-connection", "te", "trailer", "upgrade"}
 
@@ -273,21 +275,11 @@ class CountingProxy:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        if self.tls is not None:
-            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
-        scheme = "https" if self.tls is not None else "http"
-        self.addr = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-        self._thread.start()
+        self._server = http_server(Handler, self.tls)
+        self.addr = base_url(self._server, self.tls)
+        self._thread = start_serving(self._server)
         return self
 
     def __exit__(self, exc_type: Optional[type[BaseException]],
                  exc: Optional[BaseException], tb: Optional[TracebackType]) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        stop_serving(self._server, self._thread)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 from wsgiref.simple_server import WSGIServer
 
-from support.wsgi import Request, basic_auth, serve_loopback
+from support.wsgi import Request, basic_auth, serve_loopback, start_serving, stop_serving
 
 
 class PrivateIndex:
@@ -60,15 +60,11 @@ class PrivateIndex:
         self._server = serve_loopback(self._wrap(app))
         if self.tls is not None:
             self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-        self._thread.start()
+        self._thread = start_serving(self._server)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_serving(self._server, self._thread)
 
     def _wrap(self, app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
         def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
