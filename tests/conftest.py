@@ -20,7 +20,7 @@ from support.pypi_server import PrivateIndex
 from support.wheels import build_wheel
 from tests import venvs
 from tests.hostenv import client_environment, make_home, remove_home, shut_out_host
-from tests.venvs import BIN, PROJECT, locked_venv, run_checked, shared_build
+from tests.venvs import BIN, PROJECT, copy_project, locked_venv, run_checked, shared_build
 
 pytest_plugins = ["tests.poetry_env", "tests.victim"]
 __all__ = ["BIN", "PROJECT", "Clients", "locked_venv", "make_canary"]
@@ -62,10 +62,15 @@ class Clients:
 @pytest.fixture(scope="session")
 def project_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This project built as a wheel, the way users install it, by the dev venv's (locked)
-    setuptools: build isolation would fetch whatever setuptools is newest."""
-    dist = shared_build(tmp_path_factory, "dist", lambda target: run_checked(
-        BIN / "uv", "build", "--wheel", "--quiet", "--no-build-isolation", "--python",
-        sys.executable, "--out-dir", target, PROJECT))
+    setuptools: build isolation would fetch whatever setuptools is newest. Built from a
+    copy of the tree as a clone has it: setuptools never empties the tree's `build/`, so a
+    module moved or deleted since the last build would still be in the wheel."""
+    def build(target: Path) -> None:
+        source = copy_project(target.parent / "dist-source")
+        run_checked(BIN / "uv", "build", "--wheel", "--quiet", "--no-build-isolation",
+                    "--python", sys.executable, "--out-dir", target, source)
+
+    dist = shared_build(tmp_path_factory, "dist", build)
     return next(dist.glob("private_packages-*.whl"))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_python39 import find_python39
-from tests.venvs import BIN, copy_project, locked_venv
+from tests.venvs import BIN, PROJECT, copy_project, locked_venv
 
 pytestmark = pytest.mark.e2e
 
@@ -62,3 +62,15 @@ def test_python_39_builds_the_same_wheel(tmp_path_factory: pytest.TempPathFactor
 
     assert_mit_without_warning(wheel, output)
     assert metadata(wheel) == metadata(project_wheel)
+
+
+def test_the_wheel_holds_exactly_the_tree_s_modules(project_wheel: Path) -> None:
+    """pyproject.toml lists the packages one by one: a new subpackage left off that list is
+    missing from every install (while the tests that import the tree still pass), and a
+    module deleted from the tree must not linger in the wheel."""
+    tree = {str(path.relative_to(PROJECT)) for top in ("keyring_backend", "pip_hook",
+                                                       "poetry_private_plugin")
+            for path in (PROJECT / top).rglob("*.py") if "__pycache__" not in path.parts}
+    with zipfile.ZipFile(project_wheel) as archive:
+        shipped = {name for name in archive.namelist() if name.endswith(".py")}
+    assert shipped == tree

@@ -15,7 +15,8 @@ from keyring_backend.errors import EXIT_CONFIG, EXIT_REJECTED, ConfigError
 from keyring_backend.probe import ProbeResult
 from keyring_backend.secret import Secret
 from pip_hook import doctor
-from pip_hook.doctor_report import (
+from pip_hook.doctor import indexes as doctor_indexes
+from pip_hook.doctor.report import (
     FAILED,
     MISSING,
     OK,
@@ -228,7 +229,7 @@ def test_probe_gets_the_credential_pip_would_send(tmp_path: Path, monkeypatch: p
                           "Rotate the token.\nThen run doctor again.", EXIT_REJECTED,
                           credential_sent=True)
     probe = RecordingProbe(verdict)
-    monkeypatch.setattr(doctor, "probe_index", probe)
+    monkeypatch.setattr(doctor_indexes, "probe_index", probe)
     trust(env, tmp_path)  # a credential an untrusted file chose is never sent (below)
     code, out = run(tmp_path, env, "--timeout", "2.5", "-r", "r.txt")
     assert code == EXIT_REJECTED

