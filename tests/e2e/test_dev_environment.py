@@ -45,6 +45,9 @@ def locked_here() -> dict[str, str]:
 def test_fresh_clone_builds_the_locked_environment_and_passes_a_smoke_run(
         tmp_path: Path) -> None:
     clone = copy_project(tmp_path / "clone")
+    # a clone is a git checkout (the suite builds its wheel from `git ls-files`)
+    for argv in (["git", "init", "-q"], ["git", "add", "-A"]):
+        subprocess.run(argv, cwd=clone, check=True, capture_output=True)
     # The interpreter this suite runs on (a venv's python makes a venv of its base Python),
     # so the lock's markers evaluate here as they do in the clone.
     env = {**hostile_host(tmp_path / "host"), "PYTHON": sys.executable}
