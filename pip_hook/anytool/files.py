@@ -13,13 +13,15 @@ from typing import Any, Optional
 
 def read_toml(path: Optional[Path]) -> dict[str, Any]:
     """A TOML file's tables, or {} when it is missing or broken."""
-    if path is None:
-        return {}
+    return parse_toml(read_text(path)) if path is not None else {}
+
+
+def parse_toml(text: Optional[str]) -> dict[str, Any]:
+    """TOML text's tables, or {} when it is None or broken."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:
         import tomli as tomllib
-    text = _read(path)
     try:
         data: dict[str, Any] = tomllib.loads(text) if text is not None else {}
     except tomllib.TOMLDecodeError:
@@ -27,7 +29,8 @@ def read_toml(path: Optional[Path]) -> dict[str, Any]:
     return data
 
 
-def _read(path: Path) -> Optional[str]:
+def read_text(path: Path) -> Optional[str]:
+    """A regular file's UTF-8 text, or None."""
     from keyring_backend.regular_files import UnreadableFile, read_project_file
 
     try:
@@ -60,7 +63,7 @@ def ini_value(path: Path, section: str, key: str) -> Optional[str]:
     import configparser
 
     parser = configparser.RawConfigParser()
-    text = _read(path)
+    text = read_text(path)
     try:
         parser.read_string(text or "", source=str(path))
     except configparser.Error:

@@ -16,13 +16,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Optional
 
 from keyring_backend.rules import CredentialRule
 
 from .plan import Plan
+from .tools import Invocation, identify
+from .uv_files import uv_config_files
 from .uv_indexes import UvIndex, configured_indexes, env_name, split_named
 
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
@@ -36,31 +36,41 @@ _LISTS = frozenset({"UV_INDEX", "UV_EXTRA_INDEX_URL"})
 def plan_uv(plan: Plan) -> None:
     """Everything above, for a uv command."""
     inv = plan.invocation
-    files = [plan.cwd / p for p in inv.option("--config-file")]
-    indexes = known_indexes(plan, files, inv.flag("--no-config"))
+    no_config = "--no-config" in plan.argv[_start(plan):_own_end(plan)]
+    indexes = known_indexes(plan, no_config)
     publishing = inv.subcommand == "publish"
     given = _command_line_urls(plan, publishing)
     for option, values in given.items():
         for value in values:
             name, url = split_named(value)
-            if name is not None and option in ("--index", "--default-index"):
+            if name is not None and option in ("--index", "--default-index") and \
+                    indexes is not None:
                 indexes.append(UvIndex(name, url, option))
     named_credentials(plan, indexes)
     unnamed_credentials(plan, given)
     if publishing:
-        publish_credentials(plan, indexes)
+        publish_credentials(plan, indexes or [])
 
 
 def plan_uv_indexes(plan: Plan) -> None:
-    """Named indexes only, for a tool that runs uv with the project's uv configuration
-    (hatch's uv installer); its own command line is not uv's."""
-    named_credentials(plan, known_indexes(plan))
+    """Named indexes only, for a tool that runs uv in the project with its configuration
+    (hatch's uv installer); its own command line is not uv's. `hatch -p NAME` picks a
+    project from hatch's config, which run does not follow: nothing then."""
+    if plan.invocation.option("-p", "--project") or plan.env.get("HATCH_PROJECT"):
+        plan.warnings.append("hatch -p/HATCH_PROJECT picks a project run does not follow; "
+                             "not setting UV_INDEX_<NAME>_* (run it in the project)")
+        return
+    named_credentials(plan, known_indexes(plan, no_config=False, inv=identify(["uv"])))
 
 
-def known_indexes(plan: Plan, files: Sequence[Path] = (), no_config: bool = False
-                  ) -> list[UvIndex]:
-    """Indexes of uv's configuration files and of `UV_INDEX` / `UV_DEFAULT_INDEX`."""
-    indexes = configured_indexes(plan.store.config.project_file, plan.env, files, no_config)
+def known_indexes(plan: Plan, no_config: bool, inv: Optional[Invocation] = None
+                  ) -> Optional[list[UvIndex]]:
+    """Indexes of the files uv reads (uv_files.py) and of `UV_INDEX` / `UV_DEFAULT_INDEX`;
+    None when uv may read indexes run cannot see first."""
+    files = uv_config_files(inv or plan.invocation, plan.cwd, plan.env, no_config)
+    if files is None:
+        return None
+    indexes = configured_indexes(files)
     for variable in ("UV_INDEX", "UV_DEFAULT_INDEX"):
         for value in plan.env.get(variable, "").split():
             name, url = split_named(value)
@@ -69,10 +79,15 @@ def known_indexes(plan: Plan, files: Sequence[Path] = (), no_config: bool = Fals
     return indexes
 
 
-def named_credentials(plan: Plan, indexes: list[UvIndex]) -> None:
+def named_credentials(plan: Plan, indexes: Optional[list[UvIndex]]) -> None:
     """UV_INDEX_<NAME>_* for each named index a rule covers; a variable two indexes would
     share is filled only when one rule covers both (else uv would send one's credential
-    to the other)."""
+    to the other). `indexes` None: uv may read a script from stdin or a URL, nothing."""
+    if indexes is None:
+        plan.warnings.append("uv may read a script from stdin or a URL, whose indexes run "
+                             "cannot see first; not setting UV_INDEX_<NAME>_* (save the "
+                             "script to a file)")
+        return
     by_variable: dict[str, list[tuple[UvIndex, Optional[CredentialRule]]]] = {}
     for index in indexes:
         if index.name is not None:
@@ -129,8 +144,12 @@ def publish_credentials(plan: Plan, indexes: list[UvIndex]) -> None:
     url = next(iter(inv.option("--publish-url")), None) or plan.env.get("UV_PUBLISH_URL")
     if not url:
         name = next(iter(inv.option("--index")), None) or plan.env.get("UV_PUBLISH_INDEX")
-        index = next((i for i in indexes if name is not None and i.name == name), None)
-        url = index.publish_url if index is not None else (None if name else PYPI_UPLOAD)
+        # Every index of that name, in every file uv may read: one publish URL, or none.
+        urls = {i.publish_url for i in indexes if i.name == name}
+        url = PYPI_UPLOAD if name is None else urls.pop() if len(urls) == 1 else None
+        if len(urls) > 1:
+            plan.warnings.append(f"uv indexes named {name} have different publish URLs; "
+                                 "not setting UV_PUBLISH_* (rename one index)")
     rule = plan.rule_for(url) if url else None
     if url and rule is not None:
         plan.set_credential("UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD", rule,
@@ -150,31 +169,46 @@ def _command_line_urls(plan: Plan, publishing: bool) -> dict[str, list[str]]:
 
 def _index_options(argv: list[str], tool: str, start: int
                    ) -> list[tuple[str, str, list[int]]]:
-    """(option, value, positions in argv) of each index option before uv's own words end:
-    at `--`, or at the command `uv run`, `uv tool run` or `uvx` starts (a value-taking
-    option such as `--with X` may end the scan early: the safe direction)."""
+    """(option, value, positions in argv) of each index option among uv's own words."""
     found: list[tuple[str, str, list[int]]] = []
+    index, end = start, _end_of_own_words(argv, tool, start)
+    while index < end:
+        word = argv[index]
+        name, eq, inline = word.partition("=")
+        if name in _URL_OPTIONS and eq:
+            found.append((name, inline, [index]))
+        elif word in _URL_OPTIONS and index + 1 < end:
+            found.append((word, argv[index + 1], [index, index + 1]))
+            index += 1
+        elif word.startswith("-i") and len(word) > 2 and not word.startswith("--"):
+            found.append(("-i", word[2:], [index]))
+        index += 1
+    return found
+
+
+def _end_of_own_words(argv: list[str], tool: str, start: int) -> int:
+    """Where uv's own words end: at `--`, or at the command `uv run`, `uv tool run` or
+    `uvx` starts. A value-taking option such as `--with X` may end them early: the safe
+    direction for what is read from them (an index option left in argv, `--no-config`
+    unseen: more files read)."""
     positionals: list[str] = []
-    index = start  # the first word after `uv` (or after `python -m uv`)
+    index = start
     while index < len(argv):
         word = argv[index]
         if word == "--":
-            break
+            return index
         if not word.startswith("-"):
             positionals.append(word)
             if _starts_command(tool, positionals):
-                break
-        else:
-            name, eq, inline = word.partition("=")
-            if name in _URL_OPTIONS and eq:
-                found.append((name, inline, [index]))
-            elif word in _URL_OPTIONS and index + 1 < len(argv):
-                found.append((word, argv[index + 1], [index, index + 1]))
-                index += 1
-            elif word.startswith("-i") and len(word) > 2 and not word.startswith("--"):
-                found.append(("-i", word[2:], [index]))
+                return index
+        elif word in _URL_OPTIONS:
+            index += 1  # its value is no positional
         index += 1
-    return found
+    return len(argv)
+
+
+def _own_end(plan: Plan) -> int:
+    return _end_of_own_words(plan.argv, plan.invocation.tool, _start(plan))
 
 
 def _start(plan: Plan) -> int:

@@ -7,9 +7,7 @@ character `_` (crates/uv-distribution-types/src/index_name.rs). So `acme-interna
 `acme_internal` and `acme.internal` share one variable; `uv.py` refuses to fill it for
 indexes that would then share a credential they must not.
 
-Where uv looks: the project's pyproject.toml, a uv.toml beside it, the user's uv.toml
-(`$XDG_CONFIG_HOME/uv/uv.toml`), a `--config-file` / `UV_CONFIG_FILE`; `--no-config` /
-`UV_NO_CONFIG` skip the uv.toml files. Indexes given as `NAME=URL` in `--index`,
+Where uv looks is uv_files.py's business. Indexes given as `NAME=URL` in `--index`,
 `--default-index`, `UV_INDEX` or `UV_DEFAULT_INDEX` are named too.
 """
 
@@ -17,16 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from keyring_backend.records import record
 
-from .files import config_home, dig, read_toml, tables
+from .files import dig, tables
 
 if TYPE_CHECKING:
     from keyring_backend.rules import CredentialRule
     from keyring_backend.store import CredentialStore
+
+    from .uv_files import UvConfig
 
 _NAME = re.compile(r"[A-Za-z0-9._-]+")
 
@@ -53,29 +52,18 @@ def split_named(value: str) -> tuple[Optional[str], str]:
     return None, value
 
 
-def configured_indexes(project_file: Optional[Path], env: Mapping[str, str],
-                       config_files: Sequence[Path] = (), no_config: bool = False
-                       ) -> list[UvIndex]:
-    """Indexes defined in files, in uv's order of precedence (first wins a name)."""
+def configured_indexes(configs: Sequence[UvConfig]) -> list[UvIndex]:
+    """Indexes defined in `configs` (uv_files.py), in their order."""
     found: list[UvIndex] = []
-    files: list[tuple[Path, tuple[str, ...]]] = []
-    if project_file is not None:
-        files.append((project_file, ("tool", "uv", "index")))
-    if not (no_config or env.get("UV_NO_CONFIG")):
-        explicit = [*config_files, *([Path(env["UV_CONFIG_FILE"])]
-                                     if env.get("UV_CONFIG_FILE") else [])]
-        files += [(path, ("index",)) for path in explicit]
-        if project_file is not None:
-            files.append((project_file.parent / "uv.toml", ("index",)))
-        files.append((config_home(env) / "uv" / "uv.toml", ("index",)))
-    for path, keys in files:
-        for entry in tables(dig(read_toml(path), *keys)):
+    for config in configs:
+        for entry in tables(dig(config.read(), *config.keys)):
             name, url = entry.get("name"), entry.get("url")
             if not isinstance(url, str):
                 continue
             publish = entry.get("publish-url")
             authenticate = entry.get("authenticate")
-            found.append(UvIndex(name if isinstance(name, str) else None, url, str(path),
+            found.append(UvIndex(name if isinstance(name, str) else None, url,
+                                 str(config.path),
                                  publish if isinstance(publish, str) else None,
                                  authenticate if isinstance(authenticate, str) else None))
     return found
@@ -105,8 +93,13 @@ def keyring_skips(store: CredentialStore, env: Mapping[str, str]
                   ) -> list[tuple[UvIndex, CredentialRule]]:
     """Configured indexes a rule covers that uv, run without the wrapper, would never ask
     a keyring about: uv would go anonymous and stop at the 401."""
+    from .tools import identify
+    from .uv_files import uv_config_files
+
+    project = store.config.project_file
     skips = []
-    for index in configured_indexes(store.config.project_file, env):
+    configs = uv_config_files(identify(["uv"]), project.parent, env) if project else []
+    for index in configured_indexes(configs or []):
         rule = None if asks_keyring(index) else store.rule_for_service(index.url)
         if rule is not None:
             skips.append((index, rule))
