@@ -6,10 +6,13 @@ applied. Rules: a variable the user already set wins over ours (their explicit c
 poetry's own http-basic wins over a rule); a credential is resolved once per rule, only
 when a planner found a URL of this command that the rule covers; nothing goes into argv
 or a file (the environment is the accepted channel: `/proc/PID/environ` is owner-only).
+A variable whose name a project chose in part (a source or index NAME) is set only when
+that name is a usable one (`usable_name`): else it is skipped with a warning.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Optional
@@ -21,6 +24,16 @@ from keyring_backend.secret import MASK
 from keyring_backend.store import Credential, CredentialStore
 
 from .tools import Invocation
+
+#: What a variable name may hold: ASCII letters, digits and `_` (POSIX's portable set), and
+#: `.`, which poetry 2.2+ keeps inside a source name (POETRY_HTTP_BASIC_ACME.INTERNAL_...).
+#: `=` or NUL would make the environment unbuildable (os.execve refuses it), and a space
+#: or a non-ASCII letter is a name no shell or CI form can set or show plainly.
+_USABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def usable_name(name: str) -> bool:
+    return _USABLE.fullmatch(name) is not None
 
 
 @record(frozen=True)
@@ -67,6 +80,12 @@ class Plan:
                        rule: CredentialRule, target: str) -> None:
         """The rule's username and password into two variables (both or neither)."""
         if password_var in self.env or (username_var is not None and username_var in self.env):
+            return
+        unusable = [name for name in (username_var, password_var)
+                    if name is not None and not usable_name(name)]
+        if unusable:
+            self.warnings.append(f"not setting {unusable[0]} for {target}: not a usable "
+                                 "environment variable name (rename it)")
             return
         credential = self.credential(rule)
         why = f"for {target}, from {rule.origin}"

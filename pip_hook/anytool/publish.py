@@ -3,10 +3,15 @@ to is covered by a rule:
 
 - twine upload: `--repository-url` / `TWINE_REPOSITORY_URL`, else `-r NAME` /
   `TWINE_REPOSITORY` looked up in `.pypirc`, else PyPI -> `TWINE_USERNAME`, `TWINE_PASSWORD`;
-- hatch publish: `-r` / `HATCH_INDEX_REPO`, a URL, `main`, `test` or a
-  `[publish.index.repos.NAME]` of hatch's config -> `HATCH_INDEX_USER`, `HATCH_INDEX_AUTH`;
+- hatch publish: `-r` / `HATCH_INDEX_REPO` / `[publish.index] repo`, a URL, `main`, `test`
+  or a `[publish.index.repos.NAME]` of hatch's config (`--config` / `HATCH_CONFIG`) ->
+  `HATCH_INDEX_USER`, `HATCH_INDEX_AUTH`;
 - pdm publish: `-r` / `PDM_PUBLISH_REPO`, a URL, `pypi`, `testpypi` or a `[repository.NAME]`
-  of pdm.toml or pdm's config -> `PDM_PUBLISH_USERNAME`, `PDM_PUBLISH_PASSWORD`.
+  of the project's pdm.toml (`-p` / `PDM_PROJECT`) or pdm's config (`-c` /
+  `PDM_CONFIG_FILE`) -> `PDM_PUBLISH_USERNAME`, `PDM_PUBLISH_PASSWORD`.
+
+Abbreviated options (`--repository-ur`, which twine's and pdm's argparse accept) are
+spelt out by tools.py before any of this reads them.
 
 A username or password the user gave (option or variable) means they chose: nothing is
 set. hatch asks a keyring only for the password, with the username it already has, so
@@ -20,6 +25,7 @@ from typing import Optional
 
 from .files import config_home, dig, ini_value, read_toml
 from .plan import Plan
+from .tools import Invocation
 from .uv import PYPI_UPLOAD
 
 _TEST_PYPI = "https://test.pypi.org/legacy/"
@@ -46,38 +52,60 @@ def plan_twine(plan: Plan) -> None:
 def plan_hatch_publish(plan: Plan) -> None:
     repo = _repository(plan, ("-u", "--user", "-a", "--auth"),
                        ("HATCH_INDEX_USER", "HATCH_INDEX_AUTH"), ("-r", "--repo"),
-                       "HATCH_INDEX_REPO", "main")
+                       "HATCH_INDEX_REPO", "")
     if repo is None:
         return
-    url: Optional[str] = repo if "://" in repo else {
-        "main": PYPI_UPLOAD, "test": _TEST_PYPI}.get(repo)
-    if "://" not in repo:
-        config = plan.env.get("HATCH_CONFIG")
-        table = dig(read_toml(Path(config) if config else
-                              config_home(plan.env) / "hatch" / "config.toml"),
-                    "publish", "index", "repos", repo)
-        url = table.get("url") if isinstance(table.get("url"), str) else url
-    _publish(plan, url, "HATCH_INDEX_USER", "HATCH_INDEX_AUTH", "hatch publish")
+    config = next(iter(plan.invocation.option("--config")), None) or plan.env.get(
+        "HATCH_CONFIG")
+    index = dig(read_toml(plan.cwd / config if config else
+                          config_home(plan.env) / "hatch" / "config.toml"),
+                "publish", "index")
+    repo = repo or (index["repo"] if isinstance(index.get("repo"), str) else "main")
+    # hatch's IndexPublisher.get_repos: a repository is a URL or a table with one; `main`
+    # and `test` are always PyPI's; any other name hatch does not know is itself the URL.
+    table = dig(index, "repos").get(repo)
+    if isinstance(table, dict):
+        table = table.get("url")
+    url = {"main": PYPI_UPLOAD, "test": _TEST_PYPI}.get(
+        repo, table if isinstance(table, str) else repo)
+    _publish(plan, url if "://" in url else None, "HATCH_INDEX_USER", "HATCH_INDEX_AUTH",
+             "hatch publish")
 
 
 def plan_pdm_publish(plan: Plan) -> None:
+    inv = plan.invocation
     repo = _repository(plan, ("-u", "--username", "-P", "--password"),
                        ("PDM_PUBLISH_USERNAME", "PDM_PUBLISH_PASSWORD"), ("-r", "--repository"),
                        "PDM_PUBLISH_REPO", "pypi")
     if repo is None:
         return
-    url: Optional[str] = repo if "://" in repo else None
-    if url is None:
-        project = plan.store.config.project_file
-        for path in ([project.parent / "pdm.toml"] if project else []) + [
-                config_home(plan.env) / "pdm" / "config.toml"]:
-            found = dig(read_toml(path), "repository", repo).get("url")
-            if isinstance(found, str):
-                url = found
-                break
-        else:
-            url = {"pypi": PYPI_UPLOAD, "testpypi": _TEST_PYPI}.get(repo)
+    if "://" in repo:
+        _publish(plan, repo, "PDM_PUBLISH_USERNAME", "PDM_PUBLISH_PASSWORD", "pdm publish")
+        return
+    # pdm's project: `-p` / PDM_PROJECT, else the nearest pyproject.toml upward; its
+    # pdm.toml is read over the global config (`-c` before the command, PDM_CONFIG_FILE).
+    project = next(iter(inv.option("-p", "--project")), None) or plan.env.get("PDM_PROJECT")
+    roots = [plan.cwd / project] if project else [
+        d for d in (plan.cwd, *plan.cwd.parents) if (d / "pyproject.toml").exists()][:1]
+    config = next(iter(_global_option(inv, "-c", "--config")), None) or plan.env.get(
+        "PDM_CONFIG_FILE")
+    files = [root / "pdm.toml" for root in roots] + [
+        plan.cwd / config if config else config_home(plan.env) / "pdm" / "config.toml"]
+    urls = [url for url in (dig(read_toml(path), "repository", repo).get("url")
+                            for path in files) if isinstance(url, str)]
+    if len({plan.rule_for(url) for url in urls}) > 1:  # the project's differs from yours
+        plan.warnings.append(f"pdm repository {repo} has URLs under different credential "
+                             "rules; not setting PDM_PUBLISH_* (rename one)")
+        return
+    url = urls[0] if urls else {"pypi": PYPI_UPLOAD, "testpypi": _TEST_PYPI}.get(repo)
     _publish(plan, url, "PDM_PUBLISH_USERNAME", "PDM_PUBLISH_PASSWORD", "pdm publish")
+
+
+def _global_option(inv: Invocation, *names: str) -> list[str]:
+    """Values of `names` given before the subcommand (pdm's `-c` there is its config,
+    after `publish` a comment)."""
+    end = inv.args.index(inv.subcommand) if inv.subcommand in inv.args else 0
+    return Invocation(inv.tool, inv.args[:end], None).option(*names)
 
 
 def _repository(plan: Plan, credential_options: tuple[str, ...],

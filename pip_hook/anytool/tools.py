@@ -6,6 +6,12 @@ itself, pip-tools, nox, kedro...) gets the generic treatment: a pip underneath, 
 Options that take a value before the subcommand (`uv --directory DIR lock`, `poetry -C DIR
 install`) are skipped: the subcommand is the first word that is neither an option nor an
 option's value.
+
+twine and pdm parse with argparse, which takes any unique prefix of a long option
+(`--repository-ur URL` is `--repository-url URL`): their abbreviations of the options `run`
+reads are spelt out in `args`, so a planner never misses a URL, config file or username
+the tool will use. Where a prefix fits several of them argparse refuses the command line
+itself. (hatch's click, uv's clap and poetry's cleo take no abbreviations.)
 """
 
 from __future__ import annotations
@@ -27,6 +33,12 @@ _VALUE_OPTIONS: dict[str, frozenset[str]] = {
     "pdm": frozenset({"-p", "--project", "-c", "--config"}),
     "hatch": frozenset({"-e", "--env", "-p", "--project", "--color", "--data-dir",
                         "--cache-dir", "--config"}),
+}
+#: Long options `run` reads, of the tools whose parser takes unique prefixes (argparse).
+_ABBREVIATED: dict[str, tuple[str, ...]] = {
+    "twine": ("--repository", "--repository-url", "--config-file", "--username",
+              "--password"),
+    "pdm": ("--repository", "--username", "--password", "--project", "--config"),
 }
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?[tw]?$")
 #: Interpreter options that take a value (`python -W error -m pip`).
@@ -76,7 +88,26 @@ def identify(argv: Sequence[str]) -> Invocation:
             return Invocation("other", tuple(rest), None)
         name, rest = module
     tool = name if name in KNOWN else "other"
+    if tool in _ABBREVIATED:
+        rest = spell_out(rest, _ABBREVIATED[tool])
     return Invocation(tool, tuple(rest), _subcommand(tool, rest))
+
+
+def spell_out(words: Sequence[str], options: Sequence[str]) -> list[str]:
+    """`words` with each abbreviation of one of `options` (`--repository-ur`,
+    `--conf=FILE`) in full, as argparse reads it; up to `--`."""
+    spelt: list[str] = []
+    for index, word in enumerate(words):
+        if word == "--":
+            return spelt + list(words[index:])
+        name, eq, value = word.partition("=")
+        if name.startswith("--") and len(name) > 2 and name not in options:
+            matches = [option for option in options if option.startswith(name)]
+            if len(matches) == 1:
+                spelt.append(matches[0] + eq + value)
+                continue
+        spelt.append(word)
+    return spelt
 
 
 def _python_module(words: list[str]) -> Optional[tuple[str, list[str]]]:
