@@ -25,7 +25,6 @@ from typing import Optional
 
 from .files import config_home, dig, ini_value, read_toml
 from .plan import Plan
-from .tools import Invocation
 from .uv import PYPI_UPLOAD
 
 _TEST_PYPI = "https://test.pypi.org/legacy/"
@@ -55,7 +54,7 @@ def plan_hatch_publish(plan: Plan) -> None:
                        "HATCH_INDEX_REPO", "")
     if repo is None:
         return
-    config = next(iter(plan.invocation.option("--config")), None) or plan.env.get(
+    config = next(iter(plan.invocation.leading_option("--config")), None) or plan.env.get(
         "HATCH_CONFIG")
     index = dig(read_toml(plan.cwd / config if config else
                           config_home(plan.env) / "hatch" / "config.toml"),
@@ -87,7 +86,7 @@ def plan_pdm_publish(plan: Plan) -> None:
     project = next(iter(inv.option("-p", "--project")), None) or plan.env.get("PDM_PROJECT")
     roots = [plan.cwd / project] if project else [
         d for d in (plan.cwd, *plan.cwd.parents) if (d / "pyproject.toml").exists()][:1]
-    config = next(iter(_global_option(inv, "-c", "--config")), None) or plan.env.get(
+    config = next(iter(inv.leading_option("-c", "--config")), None) or plan.env.get(
         "PDM_CONFIG_FILE")
     files = [root / "pdm.toml" for root in roots] + [
         plan.cwd / config if config else config_home(plan.env) / "pdm" / "config.toml"]
@@ -99,13 +98,6 @@ def plan_pdm_publish(plan: Plan) -> None:
         return
     url = urls[0] if urls else {"pypi": PYPI_UPLOAD, "testpypi": _TEST_PYPI}.get(repo)
     _publish(plan, url, "PDM_PUBLISH_USERNAME", "PDM_PUBLISH_PASSWORD", "pdm publish")
-
-
-def _global_option(inv: Invocation, *names: str) -> list[str]:
-    """Values of `names` given before the subcommand (pdm's `-c` there is its config,
-    after `publish` a comment)."""
-    end = inv.args.index(inv.subcommand) if inv.subcommand in inv.args else 0
-    return Invocation(inv.tool, inv.args[:end], None).option(*names)
 
 
 def _repository(plan: Plan, credential_options: tuple[str, ...],

@@ -71,6 +71,12 @@ class Invocation:
                     values.append(word[len(name):].lstrip("="))
         return values
 
+    def leading_option(self, *names: str) -> list[str]:
+        """`option`, before the subcommand only: a tool's global options (`pdm -c CONFIG
+        publish`; after `publish`, `-c` is a comment)."""
+        end = self.args.index(self.subcommand) if self.subcommand in self.args else 0
+        return Invocation(self.tool, self.args[:end], None).option(*names)
+
     def flag(self, *names: str) -> bool:
         return any(word in names for word in self.args[:self._end()])
 

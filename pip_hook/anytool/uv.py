@@ -56,7 +56,7 @@ def plan_uv_indexes(plan: Plan) -> None:
     """Named indexes only, for a tool that runs uv in the project with its configuration
     (hatch's uv installer); its own command line is not uv's. `hatch -p NAME` picks a
     project from hatch's config, which run does not follow: nothing then."""
-    if plan.invocation.option("-p", "--project") or plan.env.get("HATCH_PROJECT"):
+    if plan.invocation.leading_option("-p", "--project") or plan.env.get("HATCH_PROJECT"):
         plan.warnings.append("hatch -p/HATCH_PROJECT picks a project run does not follow; "
                              "not setting UV_INDEX_<NAME>_* (run it in the project)")
         return

@@ -240,3 +240,13 @@ def test_hatch_publish_config(tmp_path: Path) -> None:
     assert planned([*argv, "-r", "main"], env, tmp_path).variables == {}  # PyPI, always
     assert planned(["hatch", "publish"], {**env, "HATCH_CONFIG": "hatch.toml"},
                    tmp_path).variables  # the config's default repository
+
+
+def test_hatch_uv_installer_and_hatchs_project_option(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(f'[[tool.uv.index]]\nname = "acme"\nurl = "{GOOD}"\n')
+    env = rule_env(make_canary())
+    assert "UV_INDEX_ACME_PASSWORD" in planned(["hatch", "run", "pytest", "-p", "no:x"], env,
+                                               tmp_path).variables  # pytest's -p
+    plan = planned(["hatch", "-p", "other", "env", "create"], env, tmp_path)
+    assert "UV_INDEX_ACME_PASSWORD" not in plan.variables
+    assert plan.warnings[0].startswith("hatch -p/HATCH_PROJECT picks a project")
