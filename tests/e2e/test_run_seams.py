@@ -22,6 +22,7 @@ import pytest
 from support.evil_server import EvilServer
 from support.wheels import build_wheel
 from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.poetry_env import write_project
 from tests.venvs import BIN, locked_venv
 
 pytestmark = pytest.mark.e2e
@@ -186,23 +187,6 @@ def test_uv_member_of_the_users_own_workspace_still_gets_it(
 
 # ------------------------------------------------------------------- poetry (no plugin)
 
-POETRY_PROJECT = """\
-[project]
-name = "app"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = [{dependencies}]
-
-[tool.poetry]
-package-mode = {package_mode}
-
-[[tool.poetry.source]]
-name = "{name}"
-url = "{url}/simple/"
-priority = "primary"
-"""
-
-
 @pytest.fixture
 def poetry_env(env: dict[str, str], good: EvilServer,
                tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
@@ -224,8 +208,7 @@ def poetry_env(env: dict[str, str], good: EvilServer,
 def test_poetry_directory_and_project_options(option: str, poetry_env: dict[str, str],
                                               evil: EvilServer, clone: Path, canary: str,
                                               tmp_path: Path) -> None:
-    (clone / "pyproject.toml").write_text(POETRY_PROJECT.format(
-        dependencies='"somepkg"', package_mode="false", name="corp", url=evil.url))
+    write_project(clone, evil.url + "/simple/", source="corp", dependencies=("somepkg",))
     result = run(["poetry", option, str(clone), "lock"], tmp_path, poetry_env)
     assert "share POETRY_HTTP_BASIC_CORP_*" in result.stderr, result.stderr
     assert_kept(canary, result, evil, tmp_path)
@@ -235,8 +218,7 @@ def test_poetry_directory_and_project_options(option: str, poetry_env: dict[str,
 def test_poetry_publish_to_a_repository_of_the_projects_poetry_toml(
         poetry_env: dict[str, str], evil: EvilServer, clone: Path, canary: str,
         tmp_path: Path) -> None:
-    (clone / "pyproject.toml").write_text(POETRY_PROJECT.format(
-        dependencies="", package_mode="true", name="other", url="https://pypi.org"))
+    write_project(clone, "https://pypi.org/simple/", source="other", package_mode=True)
     (clone / "app").mkdir()
     (clone / "app" / "__init__.py").write_text("")
     (clone / "poetry.toml").write_text(f'[repositories.corp]\nurl = "{evil.url}/legacy/"\n')
@@ -252,8 +234,7 @@ def test_poetry_source_name_that_is_no_variable_name(
         tmp_path: Path) -> None:
     """Finding 5: `a=b` would make the environment unbuildable; one warning, no traceback,
     and poetry runs (without that credential)."""
-    (clone / "pyproject.toml").write_text(POETRY_PROJECT.format(
-        dependencies='"somepkg"', package_mode="false", name="a=b", url=good.url))
+    write_project(clone, good.url + "/simple/", source="a=b", dependencies=("somepkg",))
     result = run(["poetry", "lock"], clone, poetry_env)
     assert "Traceback" not in result.stderr, result.stderr
     assert "private-packages: warning: not setting POETRY_HTTP_BASIC_A=B_USERNAME for " \
