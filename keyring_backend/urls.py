@@ -12,6 +12,19 @@ The path is read the way the server will read it (paths.py): percent-decoded, so
 `/groups/12/%2e%2e/123` is `/groups/123`. A path that servers could read in more than one
 way is marked `ambiguous` and lies within no path prefix (DESIGN.md: a credential goes
 only to its prefix, so when in doubt it does not go).
+
+The host and port are read as *every* client reads them, or not at all: the clients parse
+URLs differently, and a URL they disagree on would send the credential for the host we
+see to the host they see. uv (Rust's `url`, WHATWG) and urllib3 (pip, poetry, twine) end
+the authority at a `\\`, httpx (pdm, hatch), curl (git) and urlsplit do not, so
+`http://EVIL\\@GOOD/` is EVIL to the first and GOOD to the others. WHATWG also drops tabs
+and line breaks anywhere, trims spaces and control characters at the ends, skips any
+number of slashes after `http:` (`http:GOOD`, `http:///GOOD`), and percent-decodes the
+host; curl refuses a second `@`. So `parse_location` returns None -- no rule's credential
+-- for a URL with a control character or a trailing space; a `\\`, `%`, a second `@` or
+stray brackets in its authority; a port that is not ASCII digits; a host that is not a
+plain DNS name, a dotted-quad IPv4 address or an IPv6 literal; anything but `scheme://`
+before it. The path may differ between readings: paths.py fails closed there.
 """
 
 from __future__ import annotations
@@ -19,7 +32,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Optional
-from urllib.parse import urlsplit
 
 from .paths import normalise_path, path_within, server_path
 from .records import record
@@ -28,7 +40,20 @@ __all__ = ["DEFAULT_PORTS", "Location", "is_loopback", "normalise_path", "parse_
            "path_within"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_NETLOC = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+)(?::(?P<port>\d{1,5}))?")
+_NETLOC = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+)(?::(?P<port>[0-9]{1,5}))?")
+#: scheme://authority/path, the authority ending where urlsplit ends it (`/?#`, never `\\`).
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]*)"
+                  r"(?P<path>[^?#]*)(?:[?#].*)?", re.DOTALL)
+#: At most one `@`, no `\\` (WHATWG ends the host there), brackets only around IPv6, a
+#: port of ASCII digits (empty: the default).
+_AUTHORITY = re.compile(r"(?:[^@\\\[\]]*@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^@\\\[\]:%]+)"
+                        r"(?::(?P<port>[0-9]{0,5}))?")
+#: Control characters, a space at the end: WHATWG drops tabs and line breaks anywhere and
+#: trims the ends, Python versions differ on both, so the text is not one URL to everyone.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]| $")
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
+#: A last label WHATWG reads as a number, making the whole name an IPv4 address.
+_NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*")
 
 
 @record(frozen=True)
@@ -76,7 +101,8 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_location(service: str) -> Optional[Location]:
-    """Parse a URL or a bare netloc; None for what is neither.
+    """Parse a URL or a bare netloc; None for what is neither, or for a URL clients could
+    read as another host or port (module docstring).
 
     Service names such as `poetry-repository-x` or `python-poetry-check` look like host
     names and parse as netlocs; no rule names such a host, so they match nothing.
@@ -94,39 +120,50 @@ def parse_location(service: str) -> Optional[Location]:
 
 
 def _parse_url(url: str) -> Optional[Location]:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+    m = _URL.fullmatch(url)
+    if m is None or _UNSAFE.search(url):
         return None
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname:
+    scheme = m["scheme"].lower()
+    authority = _AUTHORITY.fullmatch(m["authority"])
+    if scheme not in DEFAULT_PORTS or authority is None:
         return None
-    host = parts.hostname
-    if not host.isprintable() or " " in host:
-        # No server has such a name, and a host is printed back raw in messages: a
-        # control character there (`evil\x1b[2J.example`) would act on the terminal.
+    host = _norm_host(authority["host"])
+    port = int(authority["port"]) if authority["port"] else DEFAULT_PORTS[scheme]
+    if host is None or not 0 < port < 65536:
         return None
-    if ":" in host:  # urlsplit drops the brackets of an IPv6 literal
-        host = f"[{host}]"
-    normal = _norm_host(host)
-    if normal is None:
-        return None
-    path = server_path(parts.path)
+    path = server_path(m["path"])
     return Location(
         scheme,
-        normal,
-        port if port is not None else DEFAULT_PORTS[scheme],
-        path if path is not None else normalise_path(parts.path),
+        host,
+        port,
+        path if path is not None else normalise_path(m["path"]),
         ambiguous=path is None,
     )
 
 
 def _norm_host(host: str) -> Optional[str]:
-    """Lower case, no trailing dot, IDNA for a name that is not ASCII; None for a name
-    that is not one host to every client (`_idna`)."""
-    host = host.lower().rstrip(".")
-    return host if host.isascii() else _idna(host)
+    """Lower case, no trailing dot, IDNA for a name that is not ASCII; None for what is not
+    one host to every client: a name with characters DNS has no use for (`%`, `\\`, `!`...),
+    a Unicode name IDNA 2003 and 2008 read differently (`_idna`), a number that is not a
+    plain dotted IPv4 address (`127.1`, `0x7f.0.0.1` and `127.0.0.01` are 127.0.0.1 to
+    WHATWG and to `inet_aton`, but strings no rule can be written for)."""
+    if host.startswith("["):
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:-1])}]"
+        except ValueError:
+            return None
+    host = host.lower()
+    host = host[:-1] if host.endswith(".") else host
+    if not host.isascii():
+        host = _idna(host) or ""
+    if _HOST_NAME.fullmatch(host) is None:
+        return None
+    if _NUMBER.fullmatch(host.rpartition(".")[2]):
+        try:
+            return host if str(ipaddress.IPv4Address(host)) == host else None
+        except ValueError:
+            return None
+    return host
 
 
 def _idna(host: str) -> Optional[str]:

@@ -15,6 +15,8 @@ which only your own user can read), and pip sees the URL without it:
   of ours can answer them: refused (`refused` names the scheme).
 - A username that decodes to text with a `:` (`deploy%3Abot`): HTTP Basic cannot carry it
   (RFC 7617), so it is refused too (`colon_username`), as it is in a rule.
+- A URL that clients read as different hosts (`http://EVIL\\@GOOD/`: keyring_backend/urls.py)
+  is refused (`unclear`): which host it binds would be a guess.
 Scheme names are case-insensitive, as pip reads them (`Git+Http://` is `git+http://`).
 """
 
@@ -24,6 +26,7 @@ import re
 from urllib.parse import unquote
 
 from keyring_backend.records import field, record
+from keyring_backend.urls import parse_location
 
 _URL_USERINFO = re.compile(
     r"(?<![A-Za-z0-9+.-])(?P<vcs>(?:git|hg|svn|bzr)\+)?(?P<scheme>https?)://"
@@ -62,6 +65,7 @@ class Lifted:
     urls: list[LiftedCredential] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # "svn+https", ...
     colon_username: bool = False  # a username with `:` was left in place
+    unclear: bool = False  # a URL clients read as different hosts was left in place
 
 
 def lift_credentials(text: str, *, urls: bool) -> Lifted:
@@ -77,6 +81,9 @@ def lift_credentials(text: str, *, urls: bool) -> Lifted:
             result.refused.append(f"{vcs}{scheme}")
             return match.group(0)
         if not vcs and not urls:
+            return match.group(0)
+        if parse_location(f"{scheme}://{userinfo}@{host}{path}") is None:
+            result.unclear = True
             return match.group(0)
         user, colon, password = userinfo.partition(":")
         user, password = unquote(user), unquote(password)

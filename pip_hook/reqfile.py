@@ -197,6 +197,10 @@ def _lift(result: RenderedLine, where: str, lift_urls: bool) -> None:
         raise RenderError(f"{where}: a secret in the userinfo of a {lifted.refused[0]}:// "
                           "URL would reach that tool's process arguments; use git, or "
                           "a URL without the secret")
+    if lifted.unclear:
+        raise RenderError(f"{where}: clients read the host of a URL with a secret in its "
+                          "userinfo differently (a '\\', '%' or second '@' before the host, a "
+                          "control character); write the URL plainly")
     if lifted.colon_username:
         from keyring_backend.rules import COLON_IN_USERNAME
 

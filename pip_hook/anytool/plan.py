@@ -22,6 +22,7 @@ from keyring_backend.records import field, record
 from keyring_backend.rules import CredentialRule
 from keyring_backend.secret import MASK
 from keyring_backend.store import Credential, CredentialStore
+from keyring_backend.urls import parse_location
 
 from .tools import Invocation
 
@@ -60,9 +61,17 @@ class Plan:
         self.warnings: list[str] = []
         self._credentials: dict[CredentialRule, Credential] = {}
 
-    def rule_for(self, url: str) -> Optional[CredentialRule]:
-        """The rule whose credential may go to `url`, or None."""
-        return self.store.rule_for_service(url)
+    def rule_for(self, url: str, target: str) -> Optional[CredentialRule]:
+        """The rule whose credential may go to `url` (the URL of `target`), or None. A URL
+        that clients read as different hosts gets none, with a warning (urls.py)."""
+        rule = self.store.rule_for_service(url)
+        warning = (f"not giving {target} a credential: clients read the host of its URL "
+                   "differently (a '\\', '%' or second '@' before the host, a control "
+                   "character, not '//' after the scheme); write the URL plainly")
+        if rule is None and url.lower().startswith(("http:", "https:")) and \
+                parse_location(url) is None and warning not in self.warnings:
+            self.warnings.append(warning)
+        return rule
 
     def set(self, name: str, value: str, why: str, *, secret: bool = False,
             replace: bool = False) -> bool:

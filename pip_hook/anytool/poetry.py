@@ -58,7 +58,7 @@ def plan_poetry(plan: Plan) -> None:
             return
     claims: dict[str, list[tuple[str, str, Optional[CredentialRule]]]] = {}
     for name, url in sources:
-        rule = plan.rule_for(url)
+        rule = plan.rule_for(url, f"poetry source '{name}'")
         for stem in spellings(name):
             claims.setdefault(stem, []).append((name, url, rule))
     for stem, entries in claims.items():

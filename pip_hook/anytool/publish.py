@@ -92,7 +92,8 @@ def plan_pdm_publish(plan: Plan) -> None:
         plan.cwd / config if config else config_home(plan.env) / "pdm" / "config.toml"]
     urls = [url for url in (dig(read_toml(path), "repository", repo).get("url")
                             for path in files) if isinstance(url, str)]
-    if len({plan.rule_for(url) for url in urls}) > 1:  # the project's differs from yours
+    # the project's differs from yours
+    if len({plan.rule_for(url, "pdm publish") for url in urls}) > 1:
         plan.warnings.append(f"pdm repository {repo} has URLs under different credential "
                              "rules; not setting PDM_PUBLISH_* (rename one)")
         return
@@ -114,6 +115,6 @@ def _repository(plan: Plan, credential_options: tuple[str, ...],
 
 def _publish(plan: Plan, url: Optional[str], username_var: str, password_var: str,
              what: str) -> None:
-    rule = plan.rule_for(url) if url else None
+    rule = plan.rule_for(url, what) if url else None
     if url and rule is not None:
         plan.set_credential(username_var, password_var, rule, f"{what} to {url}")

@@ -91,8 +91,8 @@ def named_credentials(plan: Plan, indexes: Optional[list[UvIndex]]) -> None:
     by_variable: dict[str, list[tuple[UvIndex, Optional[CredentialRule]]]] = {}
     for index in indexes:
         if index.name is not None:
-            by_variable.setdefault(env_name(index.name), []).append(
-                (index, plan.rule_for(index.url)))
+            rule = plan.rule_for(index.url, f"uv index '{index.name}' ({index.origin})")
+            by_variable.setdefault(env_name(index.name), []).append((index, rule))
     for variable, entries in by_variable.items():
         rules = {rule for _, rule in entries}
         if len(rules) > 1:  # uncovered (None) or another rule: either would get this one
@@ -132,7 +132,7 @@ def _with_credential(plan: Plan, value: str) -> str:
     name, url = split_named(value)
     if name is not None or "@" in url.partition("://")[2].partition("/")[0]:
         return value  # named (UV_INDEX_<NAME>_*), or the user's own userinfo
-    rule = plan.rule_for(url)
+    rule = plan.rule_for(url, "an index URL of uv's")
     return plan.url_with_credential(url, rule) if rule is not None else value
 
 
@@ -150,7 +150,7 @@ def publish_credentials(plan: Plan, indexes: list[UvIndex]) -> None:
         if len(urls) > 1:
             plan.warnings.append(f"uv indexes named {name} have different publish URLs; "
                                  "not setting UV_PUBLISH_* (rename one index)")
-    rule = plan.rule_for(url) if url else None
+    rule = plan.rule_for(url, "uv publish") if url else None
     if url and rule is not None:
         plan.set_credential("UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD", rule,
                             f"uv publish to {url}")

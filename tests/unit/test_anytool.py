@@ -114,6 +114,24 @@ def test_uv_indexes_sharing_a_variable_get_it_only_under_one_rule(tmp_path: Path
     assert sorted(same.variables) == ["UV_INDEX_ACME_X_PASSWORD", "UV_INDEX_ACME_X_USERNAME"]
 
 
+@pytest.mark.parametrize("url", ["http://evil.example\\@pkgs.example.com/simple/",
+                                 "http:pkgs.example.com/simple/"])
+def test_a_url_clients_read_as_different_hosts_gets_nothing_and_a_warning(
+        tmp_path: Path, url: str) -> None:
+    """uv reads `http://EVIL\\@GOOD/` as EVIL, urlsplit as GOOD (attack 3, finding 1):
+    nothing is set, for uv's indexes or a publishing tool, and run says why."""
+    env = rule_env(make_canary(), url="http://pkgs.example.com/")
+    env["PRIVATE_PACKAGES_ACME_ALLOW_HTTP"] = "true"
+    toml = url.replace("\\", "\\\\")  # a TOML string escapes its backslash
+    uv = planned(["uv", "lock"], env, uv_project(tmp_path, ("internal", toml)))
+    twine = planned(["twine", "upload", "--repository-url", url, "x.whl"], env, tmp_path)
+    for plan, target in ((uv, "uv index 'internal'"), (twine, "twine upload")):
+        assert plan.variables == {}
+        [warning] = plan.warnings
+        assert warning.startswith(f"not giving {target}") and "read the host" in warning
+    assert planned(["uv", "lock"], env, uv_project(tmp_path, ("internal", INDEX))).warnings == []
+
+
 def test_uv_index_url_moves_from_argv_into_its_variable(tmp_path: Path) -> None:
     token = make_canary()
     argv = ["uv", "pip", "install", "-i", INDEX, "--extra-index-url", OTHER, "acme",

@@ -85,6 +85,19 @@ def test_a_url_username_with_a_colon_is_refused(url: str) -> None:
     assert "bot" not in str(caught.value)
 
 
+@pytest.mark.parametrize("url", ["https://u:${T}\\@h.example/simple/",
+                                 "https://${T}@evil.example\\@h.example/simple/",
+                                 "https://u:${T}@a@h.example/simple/",
+                                 "git+https://u:${T}\\@h.example/r.git"])
+def test_a_url_clients_read_as_different_hosts_is_refused(url: str) -> None:
+    """urllib3 and uv end the host at `\\`, urlsplit and curl do not (urls.py): which host
+    the lifted rule should bind would be a guess."""
+    token = make_canary()
+    with pytest.raises(RenderError, match="clients read the host of a URL") as caught:
+        render(f"acme @ {url}" if url.startswith("git") else f"--index-url {url}", {"T": token})
+    assert_not_in_texts(token, {"error": str(caught.value)})
+
+
 def test_a_scheme_inside_a_word_is_not_a_url() -> None:
     lifted = lift_credentials("xhttps://u:p@h.example/ git+https://u:p@g.example/r.git",
                               urls=True)
