@@ -41,19 +41,21 @@ __all__ = ["DEFAULT_PORTS", "Location", "is_loopback", "normalise_path", "parse_
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _NETLOC = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+)(?::(?P<port>[0-9]{1,5}))?")
-#: scheme://authority/path, the authority ending where urlsplit ends it (`/?#`, never `\\`).
-_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]*)"
-                  r"(?P<path>[^?#]*)(?:[?#].*)?", re.DOTALL)
-#: At most one `@`, no `\\` (WHATWG ends the host there), brackets only around IPv6, a
-#: port of ASCII digits (empty: the default).
-_AUTHORITY = re.compile(r"(?:[^@\\\[\]]*@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^@\\\[\]:%]+)"
-                        r"(?::(?P<port>[0-9]{0,5}))?")
-#: Control characters, a space at the end: WHATWG drops tabs and line breaks anywhere and
-#: trims the ends, Python versions differ on both, so the text is not one URL to everyone.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]| $")
-_HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
-#: A last label WHATWG reads as a number, making the whole name an IPv4 address.
-_NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*")
+#: `scheme://[userinfo@]host[:port][/path][?query][#fragment]`, the authority ending where
+#: urlsplit ends it (`/?#`); nothing matches with a `\\`, `%`, stray brackets or a second
+#: `@` in the authority (WHATWG and urllib3 end the host at a `\\`, curl refuses a second
+#: `@`), a port not of ASCII digits (empty: the default), or a control character anywhere
+#: (WHATWG drops tabs and line breaks, Python versions differ).
+_URL = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
+    r"(?:[^@\\\[\]/?#\x00-\x1f\x7f]*@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^@\\\[\]:%/?#\x00-\x1f\x7f]+)"
+    r"(?::(?P<port>[0-9]{0,5}))?"
+    r"(?P<path>/[^?#\x00-\x1f\x7f]*)?"
+    r"(?:[?#][^\x00-\x1f\x7f]*)?")
+#: A plain DNS name whose last label WHATWG does not read as a number (which would make
+#: the whole name an IPv4 address: `127.1`, `0x7f.0.0.1`, `2130706433`).
+_HOST_NAME = re.compile(r"(?:[a-z0-9_-]+\.)*(?![0-9]+\Z|0x[0-9a-f]*\Z)[a-z0-9_-]+")
 
 
 @record(frozen=True)
@@ -121,24 +123,17 @@ def parse_location(service: str) -> Optional[Location]:
 
 def _parse_url(url: str) -> Optional[Location]:
     m = _URL.fullmatch(url)
-    if m is None or _UNSAFE.search(url):
-        return None
-    scheme = m["scheme"].lower()
-    authority = _AUTHORITY.fullmatch(m["authority"])
-    if scheme not in DEFAULT_PORTS or authority is None:
-        return None
-    host = _norm_host(authority["host"])
-    port = int(authority["port"]) if authority["port"] else DEFAULT_PORTS[scheme]
+    scheme = m["scheme"].lower() if m else ""
+    if m is None or scheme not in DEFAULT_PORTS or url.endswith(" "):
+        return None  # WHATWG trims a trailing space, urlsplit keeps it in the path
+    host = _norm_host(m["host"])
+    port = int(m["port"]) if m["port"] else DEFAULT_PORTS[scheme]
     if host is None or not 0 < port < 65536:
         return None
-    path = server_path(m["path"])
-    return Location(
-        scheme,
-        host,
-        port,
-        path if path is not None else normalise_path(m["path"]),
-        ambiguous=path is None,
-    )
+    raw = m["path"] or ""
+    path = server_path(raw)
+    return Location(scheme, host, port, path if path is not None else normalise_path(raw),
+                    ambiguous=path is None)
 
 
 def _norm_host(host: str) -> Optional[str]:
@@ -156,14 +151,12 @@ def _norm_host(host: str) -> Optional[str]:
     host = host[:-1] if host.endswith(".") else host
     if not host.isascii():
         host = _idna(host) or ""
-    if _HOST_NAME.fullmatch(host) is None:
+    if _HOST_NAME.fullmatch(host):
+        return host
+    try:
+        return host if str(ipaddress.IPv4Address(host)) == host else None
+    except ValueError:
         return None
-    if _NUMBER.fullmatch(host.rpartition(".")[2]):
-        try:
-            return host if str(ipaddress.IPv4Address(host)) == host else None
-        except ValueError:
-            return None
-    return host
 
 
 def _idna(host: str) -> Optional[str]:
