@@ -95,7 +95,9 @@ def make_rule(
     """Validate and build a rule; `ConfigError` names the origin for anything wrong."""
     loc = parse_location(url) if "://" in url else None
     if loc is None or loc.scheme is None:
-        raise ConfigError(f"{origin}: url must be an http(s) URL such as https://host/simple")
+        raise ConfigError(f"{origin}: url must be an http(s) URL such as https://host/simple"
+                          ", one every client reads as the same host (no '\\', '%' or "
+                          "second '@' before the host, no control characters)")
     if loc.ambiguous:
         raise ConfigError(f"{origin}: the path of url {loc} could be read in more than one "
                           "way by servers (an encoded '/' next to '.' or '..', '..;', double "
