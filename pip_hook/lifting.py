@@ -80,10 +80,10 @@ def lift_credentials(text: str, *, urls: bool) -> Lifted:
         if vcs and vcs != "git+":
             result.refused.append(f"{vcs}{scheme}")
             return match.group(0)
-        if not vcs and not urls:
-            return match.group(0)
         if parse_location(f"{scheme}://{userinfo}@{host}{path}") is None:
             result.unclear = True
+            return match.group(0)
+        if not vcs and not urls:
             return match.group(0)
         user, colon, password = userinfo.partition(":")
         user, password = unquote(user), unquote(password)

@@ -89,12 +89,14 @@ def test_a_url_username_with_a_colon_is_refused(url: str) -> None:
                                  "https://${T}@evil.example\\@h.example/simple/",
                                  "https://u:${T}@a@h.example/simple/",
                                  "git+https://u:${T}\\@h.example/r.git"])
-def test_a_url_clients_read_as_different_hosts_is_refused(url: str) -> None:
+@pytest.mark.parametrize("lift_urls", [True, False])
+def test_a_url_clients_read_as_different_hosts_is_refused(url: str, lift_urls: bool) -> None:
     """urllib3 and uv end the host at `\\`, urlsplit and curl do not (urls.py): which host
-    the lifted rule should bind would be a guess."""
+    the lifted rule should bind, or pip send the URL's secret to, would be a guess."""
     token = make_canary()
+    line = f"acme @ {url}" if url.startswith("git") else f"--index-url {url}"
     with pytest.raises(RenderError, match="clients read the host of a URL") as caught:
-        render(f"acme @ {url}" if url.startswith("git") else f"--index-url {url}", {"T": token})
+        render(line, {"T": token}, lift_urls=lift_urls)
     assert_not_in_texts(token, {"error": str(caught.value)})
 
 
