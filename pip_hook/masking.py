@@ -35,7 +35,8 @@ __all__ = ["MASK", "MIN_FORM_LENGTH", "Masker", "secret_forms"]
 MASK = _MASK_TEXT.encode()
 #: A line break with the blanks around it (padding, the indentation of the next line):
 #: what a wrapping console puts into a word it folds, or in place of a space it breaks at.
-_GAP = re.compile(rb"[ \t\r]*\n[ \t]*")
+_GAP = re.compile(rb"[ \t\r]*\n[ \t\r]*")
+_BLANK = b" \t\r"
 _BLANKS = (b" ", b"\t", b"\r", b"\n")
 #: Needles with more spaces than this are not also matched with one of them broken at.
 _MAX_SPACES = 8
@@ -109,7 +110,7 @@ class Masker:
         is or may come -- at least `WRAP_MIN` bytes of a key that end before the blanks."""
         if buf[-1:] not in _BLANKS:
             return len(text) - self._held_length(text)
-        core = text.rstrip(b" \t\r")
+        core = text.rstrip(_BLANK)
         wrapped = self._held_length(core)
         cut = len(core) - wrapped if wrapped >= WRAP_MIN else len(text)
         if len(core) < len(text):  # blanks on the last line: a key with spaces goes on?
@@ -191,10 +192,9 @@ class _Lines:
     def __init__(self, buf: bytes) -> None:
         self._buf = buf
         self._parts = buf.split(b"\n")  # memchr speed: no regex over every byte
-        last = len(self._parts) - 1
-        self._pieces = [part.lstrip(b" \t") if n == last else
-                        (part.lstrip(b" \t") if n else part).rstrip(b" \t\r")
-                        for n, part in enumerate(self._parts)]
+        self._pieces = [part.strip(_BLANK) for part in self._parts]
+        self._pieces[0] = self._parts[0].rstrip(_BLANK)
+        self._pieces[-1] = self._parts[-1].lstrip(_BLANK)
         self.text = b"".join(self._pieces)
         self.last_length = len(self._pieces[-1])
         self._starts: list[int] = []  # in text, of each piece
@@ -208,7 +208,7 @@ class _Lines:
             at = length = 0
             for n, (part, piece) in enumerate(zip(self._parts, self._pieces)):
                 if piece:
-                    indentation = len(part) - len(part.lstrip(b" \t")) if n else 0
+                    indentation = len(part) - len(part.lstrip(_BLANK)) if n else 0
                     self._starts.append(length)
                     self._origins.append(at + indentation)
                     length += len(piece)
