@@ -32,6 +32,7 @@ class ArgvSampler:
         self._others: set[str] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._me = os.getpid()
 
     def __enter__(self) -> ArgvSampler:
         self._thread.start()
@@ -64,7 +65,10 @@ class ArgvSampler:
             if pid not in self._ours:
                 environ = _read(f"/proc/{pid}/environ")
                 if environ is None or needle not in environ.split(b"\0"):
-                    self._others.add(pid)
+                    # A child of this process may not have exec'd yet: until it does, its
+                    # environment is ours, without the marker. Look at it again later.
+                    if _parent(pid) != self._me:
+                        self._others.add(pid)
                     continue
                 self._ours.add(pid)
             cmdline = _read(f"/proc/{pid}/cmdline")
@@ -79,6 +83,11 @@ def _read(path: str) -> Optional[bytes]:
             return handle.read()
     except OSError:
         return None
+
+
+def _parent(pid: str) -> Optional[int]:
+    stat = _read(f"/proc/{pid}/stat")
+    return None if stat is None else int(stat[stat.rfind(b")") + 2:].split()[1])
 
 
 def descendants(pid: int) -> list[int]:
