@@ -29,7 +29,6 @@ before it. The path may differ between readings: paths.py fails closed there.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Optional
 
@@ -97,6 +96,8 @@ def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
+        import ipaddress  # on first use: 1-4 ms at every start of run, pip-private, pip
+
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
@@ -142,6 +143,8 @@ def _norm_host(host: str) -> Optional[str]:
     a Unicode name IDNA 2003 and 2008 read differently (`_idna`), a number that is not a
     plain dotted IPv4 address (`127.1`, `0x7f.0.0.1` and `127.0.0.01` are 127.0.0.1 to
     WHATWG and to `inet_aton`, but strings no rule can be written for)."""
+    import ipaddress  # here, not at module level (is_loopback)
+
     if host.startswith("["):
         try:
             return f"[{ipaddress.IPv6Address(host[1:-1])}]"
