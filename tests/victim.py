@@ -5,6 +5,10 @@ The victim holds five canaries: an environment variable, a file under HOME, a ke
 item, a Vault token and a Vault secret in a real OpenBao. The project's rules send each to
 an evil server on 127.0.0.1 (support/evil_server.py, which keeps every header it gets),
 and its `[tool.private-packages.vault] addr` points there too.
+
+`good` and `evil` are a pair of such logging servers on their own loopback addresses, for
+attacks where the user's own rule binds one host and a project or a parser steers the
+credential to the other (test_run_seams.py, test_url_readings.py).
 """
 
 from __future__ import annotations
@@ -145,3 +149,18 @@ def _canary(label: str) -> str:
     from tests.conftest import make_canary  # conftest loads this module: import late
 
     return make_canary(label)
+
+
+@pytest.fixture
+def good() -> Iterator[EvilServer]:
+    """A logging server for the index a user's rule binds (it wants a login too), on its
+    own loopback address beside `evil`'s."""
+    with EvilServer("127.0.0.2") as server:
+        yield server
+
+
+@pytest.fixture
+def evil() -> Iterator[EvilServer]:
+    """The attacker's logging server: every Authorization and X-Vault-Token it is sent."""
+    with EvilServer("127.0.0.3") as server:
+        yield server

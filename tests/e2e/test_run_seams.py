@@ -13,7 +13,6 @@ see no form of the token, and neither may the outputs nor any file.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
@@ -36,18 +35,6 @@ version = "0"
 requires-python = ">=3.9"
 dependencies = ["{dependency}"]
 """
-
-
-@pytest.fixture
-def good() -> Iterator[EvilServer]:
-    with EvilServer("127.0.0.2") as server:
-        yield server
-
-
-@pytest.fixture
-def evil() -> Iterator[EvilServer]:
-    with EvilServer("127.0.0.3") as server:
-        yield server
 
 
 @pytest.fixture

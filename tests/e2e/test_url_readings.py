@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Optional
 
@@ -27,19 +26,6 @@ from tests.venvs import BIN, locked_venv
 pytestmark = pytest.mark.e2e
 
 USER = "deploy-bot"
-
-
-@pytest.fixture
-def good() -> Iterator[EvilServer]:
-    """The index the user's rule binds (it logs too, and wants a login)."""
-    with EvilServer("127.0.0.2") as server:
-        yield server
-
-
-@pytest.fixture
-def evil() -> Iterator[EvilServer]:
-    with EvilServer("127.0.0.3") as server:
-        yield server
 
 
 def _clone(root: Path, url: str) -> Path:
