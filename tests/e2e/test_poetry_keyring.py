@@ -16,6 +16,7 @@ import pytest
 
 from support.pypi_server import PrivateIndex
 from tests.leaks import assert_not_in_files, assert_not_in_texts
+from tests.poetry_env import write_project
 from tests.trusting import trust
 
 pytestmark = pytest.mark.e2e
@@ -24,27 +25,12 @@ pytestmark = pytest.mark.e2e
 def test_poetry_lock_and_install_use_source_rule(
         poetry_bin: Path, private_index: PrivateIndex, client_env: dict[str, str],
         canary: str, tmp_path: Path, home: Path) -> None:
-    project = tmp_path / "app"
-    project.mkdir()
-    (project / "pyproject.toml").write_text(f"""\
-[project]
-name = "app"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = ["acme-internal"]
-
-[tool.poetry]
-package-mode = false
-
-[[tool.poetry.source]]
-name = "private"
-url = "{private_index.simple_url}"
-priority = "primary"
-
+    project = write_project(tmp_path / "app", private_index.simple_url,
+                            dependencies=("acme-internal",), extra="""
 [[tool.private-packages.credentials]]
 source = "private"
 username = "deploy-bot"
-password = "${{ACME_TOKEN}}"
+password = "${ACME_TOKEN}"
 """)
     env = {**client_env, "ACME_TOKEN": canary, "PATH": f"{poetry_bin}:{client_env['PATH']}",
            "POETRY_CACHE_DIR": str(home / "poetry-cache"),

@@ -22,6 +22,7 @@ from support.pypi_server import PrivateIndex
 from support.wheels import build_wheel
 from tests.client_projects import kedro_project, pdm_project, pip_sync_target
 from tests.conftest import Clients, locked_venv
+from tests.poetry_env import write_project
 from tests.run_job import RunJob, make_run_job
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clients]
@@ -58,21 +59,8 @@ def test_poetry_without_the_plugin(job: RunJob, private_index: PrivateIndex, can
                                    tmp_path_factory: pytest.TempPathFactory) -> None:
     with_tool(job, client_bin(tmp_path_factory, "poetry"))
     poetry_env(job)
-    job.write("pyproject.toml", f"""\
-[project]
-name = "app"
-version = "0.1.0"
-requires-python = ">=3.9"
-dependencies = ["acme-internal"]
-
-[tool.poetry]
-package-mode = false
-
-[[tool.poetry.source]]
-name = "acme.internal"
-url = "{private_index.simple_url}"
-priority = "primary"
-""")
+    write_project(job.project, private_index.simple_url, source="acme.internal",
+                  dependencies=("acme-internal",))
     assert job.run("poetry", "lock", through_run=False).returncode != 0
 
     for command in (["lock"], ["install"]):
