@@ -73,6 +73,20 @@ class Plan:
             self.warnings.append(warning)
         return rule
 
+    def sole_rule(self, claims: Sequence[tuple[str, Optional[CredentialRule]]], what: str,
+                  shared: str, one: str) -> Optional[CredentialRule]:
+        """The rule of every (name, rule) that a tool reads from one variable family
+        (`shared`, e.g. UV_INDEX_CORP_*), or None: when they disagree (another rule, or
+        none), either target could be sent the other's credential, so nothing is set and a
+        warning names the `what` (uv indexes, poetry sources) to rename `one` of."""
+        rules = {rule for _, rule in claims}
+        if len(rules) > 1:
+            names = ", ".join(sorted({name for name, _ in claims}))
+            self.warnings.append(f"{what} {names} share {shared}, but not one credential "
+                                 f"rule; not setting it (rename {one})")
+            return None
+        return rules.pop()
+
     def set(self, name: str, value: str, why: str, *, secret: bool = False,
             replace: bool = False) -> bool:
         """Set `name` unless the user's environment has it (`replace`: ours is merged into

@@ -62,13 +62,8 @@ def plan_poetry(plan: Plan) -> None:
         for stem in spellings(name):
             claims.setdefault(stem, []).append((name, url, rule))
     for stem, entries in claims.items():
-        rules = {rule for _, _, rule in entries}
-        if len(rules) > 1:  # uncovered (None) or another rule: either would get this one
-            names = ", ".join(sorted({name for name, _, _ in entries}))
-            plan.warnings.append(f"poetry sources {names} share {stem}_*, but not one "
-                                 "credential rule; not setting it (rename one source)")
-            continue
-        rule = rules.pop()
+        rule = plan.sole_rule([(name, rule) for name, _, rule in entries], "poetry sources",
+                              f"{stem}_*", "one source")
         if rule is None:
             continue
         name, url, _ = entries[0]

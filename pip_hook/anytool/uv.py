@@ -94,13 +94,8 @@ def named_credentials(plan: Plan, indexes: Optional[list[UvIndex]]) -> None:
             rule = plan.rule_for(index.url, f"uv index '{index.name}' ({index.origin})")
             by_variable.setdefault(env_name(index.name), []).append((index, rule))
     for variable, entries in by_variable.items():
-        rules = {rule for _, rule in entries}
-        if len(rules) > 1:  # uncovered (None) or another rule: either would get this one
-            names = ", ".join(sorted({index.name or "" for index, _ in entries}))
-            plan.warnings.append(f"uv indexes {names} share UV_INDEX_{variable}_*, but not "
-                                 "one credential rule; not setting it (rename one index)")
-            continue
-        rule = rules.pop()
+        rule = plan.sole_rule([(index.name or "", rule) for index, rule in entries],
+                              "uv indexes", f"UV_INDEX_{variable}_*", "one index")
         if rule is None:
             continue
         index = entries[0][0]
